@@ -1,0 +1,27 @@
+# Every target creates .venv on first use, so a fresh clone needs nothing but Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: run test lint bench contract wheel clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/mockserver serve $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check mockserver tests
+	$(BIN)/hadolint Dockerfile
+
+test: lint
+	$(BIN)/pytest -q $(ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache
