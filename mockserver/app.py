@@ -1,0 +1,155 @@
+"""The Flask adapter: routes derived from the spec, one view that feeds the pipeline.
+
+``create_app(settings)`` is the only place that wires the parts together. Flask is kept at
+this edge: it maps URLs to operations, enforces the body limit, and turns the pipeline's
+``HttpResponse`` into a real one; everything else lives in Flask-free modules.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from . import __version__, cors
+from .access import Personas
+from .clock import Clock
+from .errors import error_body
+from .fixtures import load_fixtures
+from .http import HttpRequest, HttpResponse
+from .pipeline import Outcome, Pipeline, dump
+from .seed import generate
+from .settings import Settings
+from .spec import Operation, Spec
+from .store import Store
+from .validation import OpenApiCoreValidator
+
+log = logging.getLogger("mockserver")
+
+
+def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Flask:
+    settings = settings or Settings()
+    spec = spec or Spec.load()
+    fixtures = load_fixtures(settings.fixtures, spec)
+    baseline = generate(settings.seed, settings.count, fixtures)
+    store = Store(baseline)
+    personas = Personas(fixtures.personas)
+    validator = OpenApiCoreValidator(spec)
+    pipeline = Pipeline(
+        store,
+        personas,
+        validator,
+        None if settings.no_response_validation else validator,
+        Clock(settings.now),
+    )
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.extensions["mockserver"] = {
+        "settings": settings,
+        "spec": spec,
+        "store": store,
+        "personas": personas,
+        "pipeline": pipeline,
+        "started": time.monotonic(),
+    }
+    cors.init_app(app)
+    _add_api_routes(app, spec, pipeline)
+    _add_health(app)
+    _add_error_handlers(app)
+    return app
+
+
+def _add_api_routes(app: Flask, spec: Spec, pipeline: Pipeline) -> None:
+    for template, methods in spec.paths().items():
+        rule = template.replace("{", "<").replace("}", ">")
+        view = _make_view(pipeline, methods)
+        app.add_url_rule(rule, endpoint=template, view_func=view, methods=list(methods))
+
+
+def _make_view(pipeline: Pipeline, methods: dict[str, Operation]) -> Any:
+    def view(**path_params: str) -> Response:
+        op = methods.get(request.method) or methods["GET"]  # HEAD is served as GET
+        started = time.perf_counter()
+        outcome = pipeline.handle(op, _to_http_request(op, path_params))
+        _log(op, outcome, time.perf_counter() - started)
+        return _to_flask(outcome.response)
+
+    return view
+
+
+def _to_http_request(op: Operation, path_params: dict[str, str]) -> HttpRequest:
+    return HttpRequest(
+        method=op.method.lower(),
+        path=request.path,
+        path_pattern=op.path,
+        host_url=request.host_url,
+        query=request.args,
+        headers=request.headers,  # type: ignore[arg-type]
+        path_params=path_params,
+        body=request.get_data(cache=False),
+        content_type=request.content_type or "",
+    )
+
+
+def _to_flask(response: HttpResponse) -> Response:
+    return Response(
+        response.data,
+        status=response.status_code,
+        headers=list(response.headers.items()),
+        content_type=response.content_type or None,
+    )
+
+
+def _log(op: Operation, outcome: Outcome, seconds: float) -> None:
+    response = outcome.response
+    problems = ""
+    if outcome.error is not None and outcome.error.problems:
+        problems = " errors=" + "; ".join(
+            f"{p.location}:{p.name}: {p.reason}" for p in outcome.error.problems
+        )
+    log.info(
+        "%s %s %s %.1fms%s",
+        op.method,
+        request.full_path.rstrip("?"),
+        response.status_code,
+        seconds * 1000,
+        problems,
+    )
+
+
+def _add_health(app: Flask) -> None:
+    state = app.extensions["mockserver"]
+
+    @app.get("/__mock/health")
+    def health() -> Response:
+        session = state["store"].session(request.headers.get("X-Mock-Session"))
+        body = {
+            "status": "ok",
+            "mock": True,
+            "version": __version__,
+            "seed": state["settings"].seed,
+            "uptime_seconds": round(time.monotonic() - state["started"], 3),
+            "counts": session.data.counts(),
+        }
+        return Response(dump(body), 200, content_type="application/json")
+
+
+def _add_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        message = {
+            404: f"No such endpoint: {request.path}",
+            405: f"{request.method} is not allowed on {request.path}.",
+            413: f"The request body is larger than the limit of "
+            f"{app.config['MAX_CONTENT_LENGTH']} bytes.",
+        }.get(status, exc.description or exc.name)
+        response = Response(dump(error_body(status, message)), status,
+                            content_type="application/json")
+        for name, value in exc.get_headers():
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+        return response

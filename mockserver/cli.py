@@ -1,0 +1,91 @@
+"""The ``mockserver`` command: ``serve`` the mock (and, later, other subcommands).
+
+Options are generated from ``Settings``: each field is a ``--flag`` whose default comes
+from its ``MOCKSERVER_*`` environment variable, so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .settings import ENV_PREFIX, Settings
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    for f in dataclasses.fields(Settings):
+        flag = "--" + f.name.replace("_", "-")
+        env = ENV_PREFIX + f.name.upper()
+        help_text = f"{f.metadata['help']} (env {env})"
+        if str(f.type) == "bool":
+            parser.add_argument(flag, action="store_true", default=None, help=help_text)
+        else:
+            kind = {"int": int, "Path": Path, "float": float}.get(str(f.type), str)
+            parser.add_argument(
+                flag, type=kind, default=None, help=help_text, metavar=f.name.upper()
+            )
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides = {f.name: getattr(args, f.name, None) for f in dataclasses.fields(Settings)}
+    return Settings.from_env(**overrides)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the mock API")
+    add_settings_arguments(serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2
+
+
+def serve(args: argparse.Namespace) -> int:
+    try:
+        settings = settings_from_args(args)
+    except ValueError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
+    )
+    from .app import create_app
+    from .fixtures import FixtureError
+    from .server import Server
+
+    try:
+        app = create_app(settings)
+    except FixtureError as exc:
+        print(f"mockserver: invalid fixtures: {exc}", file=sys.stderr)
+        return 2
+    server = Server(app, settings.host, settings.port, settings.threads)
+    server.install_signal_handlers()
+    print_banner(app, server)
+    server.serve()
+    return 0
+
+
+def print_banner(app: object, server: object) -> None:
+    state = app.extensions["mockserver"]  # type: ignore[attr-defined]
+    url = f"http://{_display_host(server.host)}:{server.port}"  # type: ignore[attr-defined]
+    lines = [f"Call tracking mock listening on {url}", f"  docs:   {url}/docs",
+             f"  health: {url}/__mock/health", "  personas (Authorization: Bearer <token>):"]
+    for p in state["personas"].all:
+        lines.append(f"    {p.token:<16} user {p.user_id:<4} {', '.join(sorted(p.rights)) or '-'}")
+    print("\n".join(lines), flush=True)
+
+
+def _display_host(host: str) -> str:
+    if host in ("0.0.0.0", "::"):
+        return "localhost"
+    return f"[{host}]" if ":" in host else host

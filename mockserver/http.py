@@ -1,0 +1,52 @@
+"""Framework-free HTTP request and response values that the core pipeline works on.
+
+They implement openapi-core's ``Request``/``Response`` protocols, so the reference
+validator reads them directly, and any web server can be adapted to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+
+@dataclass
+class HttpRequest:
+    method: str  # lower case, as openapi-core expects
+    path: str
+    path_pattern: str
+    host_url: str
+    query: ImmutableMultiDict[str, str]
+    headers: Headers
+    path_params: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    content_type: str = "application/octet-stream"
+    parameters: RequestParameters = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.parameters = RequestParameters(
+            query=self.query,
+            header=self.headers,
+            cookie=ImmutableMultiDict(),
+            path=dict(self.path_params),
+        )
+
+    @property
+    def full_url_pattern(self) -> str:
+        return self.host_url.rstrip("/") + self.path_pattern
+
+    @property
+    def mimetype(self) -> str:
+        return self.content_type.split(";", 1)[0].strip().lower()
+
+
+@dataclass
+class HttpResponse:
+    status_code: int
+    data: bytes | None = None
+    headers: Headers = field(default_factory=Headers)
+    content_type: str = "application/json"
+    json: Any = None  # the body before serialisation, for fast validators

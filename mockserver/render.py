@@ -1,0 +1,55 @@
+"""Turn stored call trackings into response JSON for one caller.
+
+Relations are collapsed to ``{"id": n}`` unless the caller asked for them expanded with
+``X-MyCRM-Expand-Data``; ``acl_rule`` depends on the caller; a recording stored as a path
+on the mock becomes an absolute URL on the host the caller used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .access import Persona
+from .codec import RELATIONS, call_tracking_to_json, lead_to_json, property_to_json, user_to_json
+from .dataset import Dataset
+from .model import CallTracking
+
+TRUE_VALUES = frozenset({"true", "1", "yes", "all"})
+FALSE_VALUES = frozenset({"false", "0", "no", "none", ""})
+
+
+def parse_expand(header: str | None) -> tuple[frozenset[str], list[str]]:
+    """Which relations to expand, and the names in the header that are none of them."""
+    if header is None:
+        return frozenset(), []
+    value = header.strip().lower()
+    if value in TRUE_VALUES:
+        return frozenset(RELATIONS), []
+    if value in FALSE_VALUES:
+        return frozenset(), []
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    known = frozenset(n for n in names if n in RELATIONS)
+    return known, [n for n in names if n not in RELATIONS]
+
+
+def absolute_url(url: str | None, base_url: str) -> str | None:
+    """Recordings stored as ``/__mock/...`` paths are served by the mock itself."""
+    if url is not None and url.startswith("/"):
+        return base_url.rstrip("/") + url
+    return url
+
+
+def render_call_tracking(
+    ct: CallTracking, persona: Persona, data: Dataset, expand: frozenset[str], base_url: str
+) -> dict[str, Any]:
+    body = call_tracking_to_json(ct, persona.acl_rule(ct.user_id))
+    body["download_url"] = absolute_url(ct.download_url, base_url)
+    if "user" in expand and ct.user_id is not None:
+        body["user"] = user_to_json(data.users[ct.user_id])
+    if "lead" in expand and ct.lead_id is not None:
+        lead = data.leads[ct.lead_id]
+        body["lead"] = lead_to_json(lead, persona.acl_rule(lead.user_id))
+    if "property" in expand and ct.property_id is not None:
+        body["property"] = property_to_json(data.properties[ct.property_id])
+    return body
+

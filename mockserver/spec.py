@@ -1,0 +1,112 @@
+"""The contract, loaded once: the raw document, its operations, and schema validators.
+
+Everything the mock knows about the API comes from here, so nothing restates
+``openapi.yaml`` by hand: routes, validation, fixture checks and the docs page all read it.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import yaml
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+# In a checkout this is a symlink to the repository's openapi.yaml; a wheel holds a copy.
+PACKAGE_SPEC = Path(__file__).with_name("openapi.yaml")
+
+
+def default_spec_path() -> Path:
+    return PACKAGE_SPEC
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    operation_id: str
+    method: str  # upper case
+    path: str  # the spec's template, e.g. /calltrackings/{id}
+    definition: dict[str, Any]
+
+    @property
+    def rights(self) -> list[str]:
+        return list(self.definition.get("x-rights", []))
+
+    @property
+    def statuses(self) -> list[int]:
+        return sorted(int(code) for code in self.definition["responses"] if code.isdigit())
+
+
+class Spec:
+    """An OpenAPI document with the lookups the mock needs, computed once."""
+
+    def __init__(self, document: dict[str, Any], path: Path | None = None) -> None:
+        self.document = document
+        self.path = path
+        self.operations: dict[str, Operation] = {}
+        for template, item in document.get("paths", {}).items():
+            for method in HTTP_METHODS:
+                if method in item:
+                    op = item[method]
+                    self.operations[op["operationId"]] = Operation(
+                        op["operationId"], method.upper(), template, op
+                    )
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Spec:
+        path = path or default_spec_path()
+        with path.open(encoding="utf-8") as fh:
+            return cls(yaml.safe_load(fh), path)
+
+    @cached_property
+    def text(self) -> str:
+        """The document as written, for serving to browsers and tools."""
+        if self.path is None:
+            return yaml.safe_dump(self.document, sort_keys=False)
+        return self.path.read_text(encoding="utf-8")
+
+    def paths(self) -> dict[str, dict[str, Operation]]:
+        """Path template -> method -> operation."""
+        table: dict[str, dict[str, Operation]] = {}
+        for op in self.operations.values():
+            table.setdefault(op.path, {})[op.method] = op
+        return table
+
+    def resolve(self, node: Any) -> Any:
+        """Follow a local ``$ref`` (one level at a time until a non-ref node)."""
+        while isinstance(node, dict) and "$ref" in node:
+            node = self.pointer(node["$ref"])
+        return node
+
+    def pointer(self, ref: str) -> Any:
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local references are supported: {ref}")
+        node: Any = self.document
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node
+
+    def standalone_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """A JSON Schema that carries the spec's components, so its $refs resolve alone."""
+        wrapped = copy.deepcopy(schema)
+        wrapped["components"] = self.document.get("components", {})
+        return wrapped
+
+    def validator(self, schema: dict[str, Any]) -> jsonschema_rs.Validator:
+        """A compiled Draft 2020-12 validator for a schema of this document."""
+        return jsonschema_rs.Draft202012Validator(
+            self.standalone_schema(schema), validate_formats=True
+        )
+
+    def component_validator(self, name: str) -> jsonschema_rs.Validator:
+        return self.validator({"$ref": f"#/components/schemas/{name}"})
+
+
+def template_to_regex(template: str) -> re.Pattern[str]:
+    """``/calltrackings/{id}`` -> a regex with one named group per path parameter."""
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    return re.compile(f"^{pattern}$")

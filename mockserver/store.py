@@ -1,0 +1,98 @@
+"""Sessions of data: each one a private copy of the seeded baseline, behind its own lock.
+
+The default session (no ``X-Mock-Session`` header) is what most clients share. A named
+session is created from the baseline on first use, so parallel testers never see each
+other's changes. Sessions are bounded in number and idle time; the oldest idle session is
+evicted first so that no client can exhaust memory.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .dataset import Dataset
+
+DEFAULT_SESSION = "default"
+
+
+@dataclass
+class Session:
+    name: str
+    data: Dataset
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    last_used: float = field(default_factory=time.monotonic)
+    version: int = 0  # bumped on every change, for persistence and tests
+
+    def changed(self) -> None:
+        self.version += 1
+
+
+class Store:
+    def __init__(
+        self,
+        baseline: Dataset,
+        max_sessions: int = 100,
+        idle_seconds: float = 3600.0,
+        on_change: Callable[[Session], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.baseline = baseline
+        self.max_sessions = max_sessions
+        self.idle_seconds = idle_seconds
+        self.on_change = on_change
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._sessions[DEFAULT_SESSION] = Session(DEFAULT_SESSION, baseline.copy())
+
+    def session(self, name: str | None = None) -> Session:
+        """The named session, created from the baseline on first use."""
+        name = name or DEFAULT_SESSION
+        now = self._clock()
+        with self._lock:
+            self._expire(now)
+            found = self._sessions.get(name)
+            if found is None:
+                self._make_room()
+                found = Session(name, self.baseline.copy(), last_used=now)
+                self._sessions[name] = found
+            found.last_used = now
+            self._sessions.move_to_end(name)
+            return found
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return list(self._sessions)
+
+    def replace(self, session: Session, data: Dataset) -> None:
+        """Swap a session's data whole (reset, import): readers see old or new, never a mix."""
+        with session.lock:
+            session.data = data
+            self.notify(session)
+
+    def set_baseline(self, baseline: Dataset) -> None:
+        self.baseline = baseline
+
+    def notify(self, session: Session) -> None:
+        session.changed()
+        if self.on_change is not None:
+            self.on_change(session)
+
+    def _expire(self, now: float) -> None:
+        stale = [
+            name
+            for name, s in self._sessions.items()
+            if name != DEFAULT_SESSION and now - s.last_used > self.idle_seconds
+        ]
+        for name in stale:
+            del self._sessions[name]
+
+    def _make_room(self) -> None:
+        """Evict the least recently used named sessions until a new one fits."""
+        while len(self._sessions) >= self.max_sessions + 1:  # +1: the default never counts
+            victim = next(n for n in self._sessions if n != DEFAULT_SESSION)
+            del self._sessions[victim]
