@@ -11,20 +11,21 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from . import __version__, cors
+from . import admin, cors
 from .access import Personas
 from .clock import Clock
 from .errors import error_body
 from .fixtures import load_fixtures
 from .http import HttpRequest, HttpResponse
-from .pipeline import Outcome, Pipeline, dump
+from .observe import RequestRecord, log_text
+from .pipeline import SESSION_HEADER, Outcome, Pipeline, dump
 from .seed import generate
 from .settings import Settings
 from .spec import Operation, Spec
-from .store import Store
+from .store import DEFAULT_SESSION, Store
 from .validation import OpenApiCoreValidator
 
 log = logging.getLogger("mockserver")
@@ -53,11 +54,13 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
         "store": store,
         "personas": personas,
         "pipeline": pipeline,
+        "fixtures": fixtures,
+        "observers": [log_text],
         "started": time.monotonic(),
     }
     cors.init_app(app)
     _add_api_routes(app, spec, pipeline)
-    _add_health(app)
+    admin.init_app(app)
     _add_error_handlers(app)
     return app
 
@@ -74,7 +77,7 @@ def _make_view(pipeline: Pipeline, methods: dict[str, Operation]) -> Any:
         op = methods.get(request.method) or methods["GET"]  # HEAD is served as GET
         started = time.perf_counter()
         outcome = pipeline.handle(op, _to_http_request(op, path_params))
-        _log(op, outcome, time.perf_counter() - started)
+        _notify(op, outcome, (time.perf_counter() - started) * 1000)
         return _to_flask(outcome.response)
 
     return view
@@ -103,38 +106,21 @@ def _to_flask(response: HttpResponse) -> Response:
     )
 
 
-def _log(op: Operation, outcome: Outcome, seconds: float) -> None:
-    response = outcome.response
-    problems = ""
-    if outcome.error is not None and outcome.error.problems:
-        problems = " errors=" + "; ".join(
-            f"{p.location}:{p.name}: {p.reason}" for p in outcome.error.problems
-        )
-    log.info(
-        "%s %s %s %.1fms%s",
-        op.method,
-        request.full_path.rstrip("?"),
-        response.status_code,
-        seconds * 1000,
-        problems,
+def _notify(op: Operation, outcome: Outcome, duration_ms: float) -> None:
+    error = outcome.error
+    record = RequestRecord(
+        method=request.method,
+        path=request.path,
+        query=request.query_string.decode("latin-1"),
+        status=outcome.response.status_code,
+        duration_ms=duration_ms,
+        session=request.headers.get(SESSION_HEADER) or DEFAULT_SESSION,
+        operation_id=op.operation_id,
+        problems=tuple(error.problems) if error is not None else (),
+        persona=outcome.persona.name if outcome.persona is not None else None,
     )
-
-
-def _add_health(app: Flask) -> None:
-    state = app.extensions["mockserver"]
-
-    @app.get("/__mock/health")
-    def health() -> Response:
-        session = state["store"].session(request.headers.get("X-Mock-Session"))
-        body = {
-            "status": "ok",
-            "mock": True,
-            "version": __version__,
-            "seed": state["settings"].seed,
-            "uptime_seconds": round(time.monotonic() - state["started"], 3),
-            "counts": session.data.counts(),
-        }
-        return Response(dump(body), 200, content_type="application/json")
+    for observer in current_app.extensions["mockserver"]["observers"]:
+        observer(record)
 
 
 def _add_error_handlers(app: Flask) -> None:
