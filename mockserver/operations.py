@@ -146,7 +146,7 @@ def _planned_changes(call: Call, operations: list[dict[str, Any]]) -> dict[str, 
     changes: dict[str, Any] = {}
     missing: list[Problem] = []
     for index, op in enumerate(operations):
-        value = op["value"]
+        value = as_int(op["value"]) if op["path"] != SEEN else op["value"]
         if op["path"] == SEEN:
             changes["marked_as_seen"] = bool(value)  # 0 is false, any other integer true
             continue
@@ -171,7 +171,7 @@ def _targets(call: Call, ids: list[int] | None, action: str) -> list[CallTrackin
     persona = call.persona
     if ids is None:
         return [ct for _, ct in sorted(records.items()) if persona.may(action, ct)]
-    unique = sorted(set(ids))
+    unique = sorted({as_int(i) for i in ids})
     unseen = [i for i in unique if i not in records or not persona.may(READ, records[i])]
     if unseen:
         raise NotFound(
@@ -181,6 +181,11 @@ def _targets(call: Call, ids: list[int] | None, action: str) -> list[CallTrackin
     targets = [records[i] for i in unique]
     _require(persona, action, targets)
     return targets
+
+
+def as_int(value: Any) -> Any:
+    """JSON Schema counts 7.0 as an integer; ids are looked up and echoed as 7."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _readable(call: Call, record_id: int) -> CallTracking:
