@@ -17,10 +17,13 @@ from .settings import ENV_PREFIX, Settings
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
     for f in dataclasses.fields(Settings):
         flag = "--" + f.name.replace("_", "-")
         env = ENV_PREFIX + f.name.upper()
-        help_text = f"{f.metadata['help']} (env {env})"
+        default = getattr(defaults, f.name)
+        shown = "" if default in (None, False) else f"; default {default}"
+        help_text = f"{f.metadata['help']} (env {env}{shown})"
         if str(f.type) == "bool":
             parser.add_argument(flag, action="store_true", default=None, help=help_text)
         else:
