@@ -99,7 +99,11 @@ Predicate = Callable[[CallTracking], bool]
 def build_predicates(
     q: ListQuery, leads: Mapping[int, Lead], properties: Mapping[int, Property]
 ) -> list[Predicate]:
-    """One predicate per active filter; a record matches when all hold."""
+    """One predicate per active filter; a record matches when all hold.
+
+    Values a predicate needs are bound as default arguments: a closure over a local that a
+    later filter reassigns would check the wrong set.
+    """
     preds: list[Predicate] = []
     if q.user_id is not None:
         preds.append(lambda ct: ct.user_id == q.user_id)
@@ -107,7 +111,7 @@ def build_predicates(
         preds.append(lambda ct: ct.status == q.status)
     if q.state is not None:
         assigned = q.state == "assigned"
-        preds.append(lambda ct: (ct.lead_id is not None) is assigned)
+        preds.append(lambda ct, want=assigned: (ct.lead_id is not None) is want)
     if q.date_from is not None:
         preds.append(lambda ct: ct.call_start[:10] >= q.date_from)  # type: ignore[operator]
     if q.date_to is not None:
@@ -119,14 +123,14 @@ def build_predicates(
     for property_id in q.property_ids:
         preds.append(lambda ct, pid=property_id: ct.property_id == pid)
     if q.property_reference is not None:
-        ids = {p.id for p in properties.values() if p.reference == q.property_reference}
-        preds.append(lambda ct: ct.property_id in ids)
+        referenced = {p.id for p in properties.values() if p.reference == q.property_reference}
+        preds.append(lambda ct, ids=referenced: ct.property_id in ids)
     if q.lead_id is not None:
         preds.append(lambda ct: ct.lead_id == q.lead_id)
     if q.lead_name is not None:
         needle = q.lead_name
-        ids = {lead.id for lead in leads.values() if needle in lead.name.casefold()}
-        preds.append(lambda ct: ct.lead_id in ids)
+        named = {lead.id for lead in leads.values() if needle in lead.name.casefold()}
+        preds.append(lambda ct, ids=named: ct.lead_id in ids)
     return preds
 
 
