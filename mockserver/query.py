@@ -101,8 +101,8 @@ def build_predicates(
 ) -> list[Predicate]:
     """One predicate per active filter; a record matches when all hold.
 
-    Values a predicate needs are bound as default arguments: a closure over a local that a
-    later filter reassigns would check the wrong set.
+    Predicates over a set of ids are made by the factories below, each with its own scope:
+    two lambdas closing over one local here would both see its last value.
     """
     preds: list[Predicate] = []
     if q.user_id is not None:
@@ -111,7 +111,7 @@ def build_predicates(
         preds.append(lambda ct: ct.status == q.status)
     if q.state is not None:
         assigned = q.state == "assigned"
-        preds.append(lambda ct, want=assigned: (ct.lead_id is not None) is want)
+        preds.append(lambda ct: (ct.lead_id is not None) is assigned)
     if q.date_from is not None:
         preds.append(lambda ct: ct.call_start[:10] >= q.date_from)  # type: ignore[operator]
     if q.date_to is not None:
@@ -121,17 +121,24 @@ def build_predicates(
     if q.reference is not None:
         preds.append(lambda ct: ct.reference == q.reference)
     for property_id in q.property_ids:
-        preds.append(lambda ct, pid=property_id: ct.property_id == pid)
+        preds.append(_property_in({property_id}))
     if q.property_reference is not None:
-        referenced = {p.id for p in properties.values() if p.reference == q.property_reference}
-        preds.append(lambda ct, ids=referenced: ct.property_id in ids)
+        ref = q.property_reference
+        preds.append(_property_in({p.id for p in properties.values() if p.reference == ref}))
     if q.lead_id is not None:
         preds.append(lambda ct: ct.lead_id == q.lead_id)
     if q.lead_name is not None:
         needle = q.lead_name
-        named = {lead.id for lead in leads.values() if needle in lead.name.casefold()}
-        preds.append(lambda ct, ids=named: ct.lead_id in ids)
+        preds.append(_lead_in({ld.id for ld in leads.values() if needle in ld.name.casefold()}))
     return preds
+
+
+def _property_in(ids: set[int]) -> Predicate:
+    return lambda ct: ct.property_id in ids
+
+
+def _lead_in(ids: set[int]) -> Predicate:
+    return lambda ct: ct.lead_id in ids
 
 
 def _nullable(attr: str) -> Callable[[CallTracking], tuple[Any, ...]]:
