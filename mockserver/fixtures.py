@@ -18,8 +18,9 @@ import yaml
 
 from . import codec
 from .access import Persona
+from .clock import format_time
 from .dataset import Dataset, IntegrityError
-from .model import CallTracking
+from .model import CallTracking, Lead
 from .spec import Spec
 
 PERSONAS_FILE = "personas.yaml"
@@ -179,6 +180,7 @@ class _Loader:
         record = _convert(file, label, collection, self.validators[collection], data, prefix)
         if isinstance(record, CallTracking):
             _check_call(file, label, record)
+        _to_uae_time(record)
         table: dict[int, Any] = getattr(self.dataset, collection)
         if record.id in table:
             first = self.origins[(collection, record.id)]
@@ -281,6 +283,23 @@ def _check_call(file: str, label: str, ct: CallTracking) -> None:
     if ct.status in NO_RECORDING and ct.download_url is not None:
         problem = f"must be null for a {ct.status} call (it has no recording)"
         raise FixtureError(file, problem, label, "download_url")
+
+
+TIMESTAMPS: dict[type, tuple[str, ...]] = {
+    CallTracking: ("call_start", "call_end", "created_at", "updated_at"),
+    Lead: ("created_at", "updated_at"),
+}
+
+
+def _to_uae_time(record: Any) -> None:
+    """Store every timestamp in +04:00, whatever offset the file used.
+
+    The model keeps times as UAE-time text, so that the date filters read the local day
+    from the text and the date sorts compare text; a fixture written in ``Z`` or another
+    offset would otherwise be filtered on the wrong day and sorted out of order.
+    """
+    for name in TIMESTAMPS.get(type(record), ()):
+        setattr(record, name, format_time(datetime.fromisoformat(getattr(record, name))))
 
 
 def _join(*parts: str) -> str:

@@ -8,6 +8,7 @@ correctly as text and render without work on the hot path.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 CALL_STATUSES = ("notanswered", "answered", "canceled", "voicemail")
@@ -96,6 +97,16 @@ class CallTracking:
         return "assigned" if self.lead_id is not None else "unassigned"
 
 
+ASCII_DIGITS = frozenset("0123456789")
+
+
 def digits_of(text: str) -> str:
-    """Phone numbers are compared on their digits alone."""
-    return "".join(ch for ch in text if ch.isdigit())
+    """Phone numbers are compared on their decimal digits alone, as ASCII.
+
+    ``isdigit`` would keep superscripts (``²``) that are no digit of a number; digits of
+    other scripts (Arabic-Indic, typed on an Arabic keyboard) are the same digits and map
+    to ``0``-``9``.
+    """
+    if text.isascii():
+        return "".join(ch for ch in text if ch in ASCII_DIGITS)
+    return "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())

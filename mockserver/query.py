@@ -25,6 +25,9 @@ KNOWN_PARAMETERS = frozenset(
 )  # checked against the spec's parameters by tests/test_query.py
 
 DEFAULT_PER_PAGE = 100
+# A partial heap sort beats a full sort while the page ends before 1/HEAP_FACTOR of the
+# matches (the first pages of a big list); both paths must give the same order.
+HEAP_FACTOR = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +42,7 @@ class ListQuery:
     property_ids: frozenset[int] = frozenset()
     property_reference: str | None = None
     lead_id: int | None = None
-    lead_name: str | None = None  # lower-cased
+    lead_name: str | None = None  # case-folded
     sort: str | None = None
     descending: bool = False
     page: int = 1
@@ -77,7 +80,7 @@ def parse_list_query(params: Mapping[str, Any]) -> ListQuery:
         property_ids=frozenset(i for i in property_ids if i is not None),
         property_reference=params.get("filters[property][reference]"),
         lead_id=params.get("filters[lead][id]"),
-        lead_name=None if lead_name is None else lead_name.lower(),
+        lead_name=None if lead_name is None else lead_name.casefold(),
         sort=params.get("sort"),
         descending=str(params.get("sort_order", "ASC")).upper() == "DESC",
         page=params.get("page", 1),
@@ -96,7 +99,11 @@ Predicate = Callable[[CallTracking], bool]
 def build_predicates(
     q: ListQuery, leads: Mapping[int, Lead], properties: Mapping[int, Property]
 ) -> list[Predicate]:
-    """One predicate per active filter; a record matches when all hold."""
+    """One predicate per active filter; a record matches when all hold.
+
+    Predicates over a set of ids are made by the factories below, each with its own scope:
+    two lambdas closing over one local here would both see its last value.
+    """
     preds: list[Predicate] = []
     if q.user_id is not None:
         preds.append(lambda ct: ct.user_id == q.user_id)
@@ -114,17 +121,24 @@ def build_predicates(
     if q.reference is not None:
         preds.append(lambda ct: ct.reference == q.reference)
     for property_id in q.property_ids:
-        preds.append(lambda ct, pid=property_id: ct.property_id == pid)
+        preds.append(_property_in({property_id}))
     if q.property_reference is not None:
-        ids = {p.id for p in properties.values() if p.reference == q.property_reference}
-        preds.append(lambda ct: ct.property_id in ids)
+        ref = q.property_reference
+        preds.append(_property_in({p.id for p in properties.values() if p.reference == ref}))
     if q.lead_id is not None:
         preds.append(lambda ct: ct.lead_id == q.lead_id)
     if q.lead_name is not None:
         needle = q.lead_name
-        ids = {lead.id for lead in leads.values() if needle in lead.name.lower()}
-        preds.append(lambda ct: ct.lead_id in ids)
+        preds.append(_lead_in({ld.id for ld in leads.values() if needle in ld.name.casefold()}))
     return preds
+
+
+def _property_in(ids: set[int]) -> Predicate:
+    return lambda ct: ct.property_id in ids
+
+
+def _lead_in(ids: set[int]) -> Predicate:
+    return lambda ct: ct.lead_id in ids
 
 
 def _nullable(attr: str) -> Callable[[CallTracking], tuple[Any, ...]]:
@@ -171,7 +185,7 @@ def run_query(
     start = end - q.per_page
     if start >= len(matched):
         items: list[CallTracking] = []
-    elif end * 4 < len(matched):
+    elif end * HEAP_FACTOR < len(matched):
         pick = heapq.nlargest if q.descending else heapq.nsmallest
         items = pick(end, matched, key=key)[start:end]
     else:

@@ -14,22 +14,28 @@ from .codec import RELATIONS, call_tracking_to_json, lead_to_json, property_to_j
 from .dataset import Dataset
 from .model import CallTracking
 
-TRUE_VALUES = frozenset({"true", "1", "yes", "all"})
-FALSE_VALUES = frozenset({"false", "0", "no", "none", ""})
+EXPAND_ALL = "true"
+EXPAND_NONE = "false"
 
 
 def parse_expand(header: str | None) -> tuple[frozenset[str], list[str]]:
-    """Which relations to expand, and the names in the header that are none of them."""
+    """Which relations to expand, and the names in the header that are none of them.
+
+    Exactly as the spec says: ``true`` expands every relation, ``false`` none, anything
+    else is read as a comma-separated list of relation names (case-insensitive); the names
+    that are no relation expand nothing and come back, as sent, to be warned about.
+    """
     if header is None:
         return frozenset(), []
-    value = header.strip().lower()
-    if value in TRUE_VALUES:
+    value = header.strip()
+    if value.lower() == EXPAND_ALL:
         return frozenset(RELATIONS), []
-    if value in FALSE_VALUES:
+    if value.lower() == EXPAND_NONE:
         return frozenset(), []
     names = [n.strip() for n in value.split(",") if n.strip()]
-    known = frozenset(n for n in names if n in RELATIONS)
-    return known, [n for n in names if n not in RELATIONS]
+    known = frozenset(n.lower() for n in names if n.lower() in RELATIONS)
+    unknown = [n for n in names if n.lower() not in RELATIONS]
+    return known, list(dict.fromkeys(unknown))
 
 
 def absolute_url(url: str | None, base_url: str) -> str | None:

@@ -345,3 +345,24 @@ def test_unquoted_timestamps_stay_text(spec: Spec, tmp_path: Path) -> None:
     assert "call_start: 2022-11-01T09:12:05+04:00\n" in path.read_text()
     loaded = load_fixtures(tmp_path, spec)
     assert loaded.dataset.call_trackings[1].call_start == "2022-11-01T09:12:05+04:00"
+
+
+def test_timestamps_in_other_offsets_are_stored_in_uae_time(spec: Spec, tmp_path: Path) -> None:
+    """The date filters read the local day from the text: a ``Z`` time must not shift it."""
+
+    def utc_times(data: dict[str, Any]) -> None:
+        data["call_trackings"][0].update(
+            call_start="2022-11-01T05:12:05Z",  # 09:12:05 in Dubai
+            call_end="2022-10-31T23:14:50-06:00",  # 09:14:50 in Dubai, the next day
+            created_at="2022-11-01T05:15:34+00:00",
+        )
+        data["leads"][0]["updated_at"] = "2022-11-03T06:20:00Z"
+
+    write_fixtures(tmp_path, records=utc_times)
+    loaded = load_fixtures(tmp_path, spec)
+    first = loaded.dataset.call_trackings[1]
+    assert (first.call_start, first.call_end, first.created_at, first.updated_at) == (
+        "2022-11-01T09:12:05+04:00", "2022-11-01T09:14:50+04:00",
+        "2022-11-01T09:15:34+04:00", "2022-11-01T09:15:34+04:00",
+    )  # fmt: skip
+    assert loaded.dataset.leads[101].updated_at == "2022-11-03T10:20:00+04:00"
