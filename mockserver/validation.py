@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from openapi_core import OpenAPI
 from openapi_core.casting.schemas.exceptions import CastError
+from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
 from openapi_core.validation.request import exceptions as req_errors
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 
@@ -131,7 +132,9 @@ def _reasons(error: req_errors.ParameterValidationError) -> list[str]:
         return [e.message for e in cause.schema_errors] or ["is not valid"]
     if isinstance(cause, CastError):
         return [f"{cause.value!r} is not a valid {cause.type}"]
-    return ["is not valid"]
+    if isinstance(cause, EmptyQueryParameterValue):
+        return ["must not be empty"]
+    return [str(cause) if cause is not None else "is not valid"]
 
 
 def _describe(error: Exception) -> str:

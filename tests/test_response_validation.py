@@ -49,3 +49,11 @@ def test_a_value_below_its_minimum_is_caught() -> None:
     response = app.test_client().get("/calltrackings?filters[reference]=pfflex-2", headers=auth())
     assert response.status_code == 500
     assert "talk_time" in response.get_json()["message"]
+
+
+def test_an_empty_free_text_filter_is_named_as_empty() -> None:
+    response = make_app().test_client().get("/calltrackings?filters[phone]=", headers=auth())
+    assert response.status_code == 400
+    assert response.get_json()["errors"] == [
+        {"in": "query", "name": "filters[phone]", "reason": "must not be empty"}
+    ]
