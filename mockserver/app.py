@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from . import admin, cors
 from .access import Personas
@@ -76,6 +76,8 @@ def _add_api_routes(app: Flask, spec: Spec, pipeline: Pipeline) -> None:
 def _make_view(pipeline: Pipeline, methods: dict[str, Operation]) -> Any:
     def view(**path_params: str) -> Response:
         op = methods.get(request.method) or methods["GET"]  # HEAD is served as GET
+        if not request.host:  # werkzeug's answer to a Host header with invalid characters
+            raise BadRequest("The Host header is not a valid host name: URLs cannot be built.")
         g.operation = op
         g.outcome = pipeline.handle(op, _to_http_request(op, path_params))
         return _to_flask(g.outcome.response)

@@ -275,6 +275,23 @@ def test_charset_parameter_is_accepted(client: FlaskClient) -> None:
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("host", ["exa mple.com", "example.com:abc", "x/y", "user@host", ""])
+def test_invalid_host_header_is_400(app: Flask, client: FlaskClient, host: str) -> None:
+    """The recording URL is built on the Host the client used; a broken one cannot be."""
+    before = snapshot(app)
+    for method, path in (("GET", "/calltrackings/1/recording"), ("DELETE", "/calltrackings/2")):
+        response = call(client, method, path, headers={"Host": host})
+        assert_error(response, 400, "The Host header is not a valid host name: URLs cannot be "
+                     "built.")
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("host", ["[::1]:8080", "127.0.0.1", "mock.internal:9000"])
+def test_recording_url_uses_the_host_as_sent(client: FlaskClient, host: str) -> None:
+    response = call(client, "GET", "/calltrackings/2/recording", headers={"Host": host})
+    assert response.get_json() == {"recording": {"url": f"http://{host}/__mock/recordings/2.mp3"}}
+
+
 # --- the body limit -------------------------------------------------------------------------
 
 
