@@ -292,6 +292,26 @@ def test_recording_url_uses_the_host_as_sent(client: FlaskClient, host: str) -> 
     assert response.get_json() == {"recording": {"url": f"http://{host}/__mock/recordings/2.mp3"}}
 
 
+@pytest.mark.parametrize(
+    ("payload", "name", "reason"),
+    [
+        ({"seed": "abc"}, "seed", "must be an integer"),
+        ({"seed": 1.5}, "seed", "must be an integer"),
+        ({"count": True}, "count", "must be an integer"),
+        ({"count": -1}, "count", "must be from 0 to 1000000"),
+        ({"count": 10**30}, "count", "must be from 0 to 1000000"),
+        ([1], "", "must be a JSON object with optional integer seed and count"),
+    ],
+)
+def test_bad_reset_body_is_400(app: Flask, client: FlaskClient, payload: Any, name: str,
+                               reason: str) -> None:
+    call(client, "DELETE", "/calltrackings/1")  # something for a reset to undo
+    before = snapshot(app)
+    response = client.post("/__mock/reset", json=payload)
+    assert_error(response, 400, "The reset body is not valid.", body(name, reason))
+    assert snapshot(app) == before
+
+
 # --- the body limit -------------------------------------------------------------------------
 
 
