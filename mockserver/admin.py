@@ -44,7 +44,7 @@ def health() -> Response:
 def reset() -> Response:
     """Put the caller's session back to the baseline (or to a new seed/count's data)."""
     state = _state()
-    body = request.get_json(silent=True) if request.get_data() else {}
+    body: Any = request.get_json(silent=True) if request.get_data() else {}
     problem = _reset_problem(body)
     if problem is not None:
         name, reason = problem
