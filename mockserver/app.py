@@ -11,8 +11,8 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, current_app, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from . import admin, cors
 from .access import Personas
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     _add_api_routes(app, spec, pipeline)
     admin.init_app(app)
     _add_error_handlers(app)
+    _add_request_log(app)
     return app
 
 
@@ -75,10 +76,11 @@ def _add_api_routes(app: Flask, spec: Spec, pipeline: Pipeline) -> None:
 def _make_view(pipeline: Pipeline, methods: dict[str, Operation]) -> Any:
     def view(**path_params: str) -> Response:
         op = methods.get(request.method) or methods["GET"]  # HEAD is served as GET
-        started = time.perf_counter()
-        outcome = pipeline.handle(op, _to_http_request(op, path_params))
-        _notify(op, outcome, (time.perf_counter() - started) * 1000)
-        return _to_flask(outcome.response)
+        if not request.host:  # werkzeug's answer to a Host header with invalid characters
+            raise BadRequest("The Host header is not a valid host name: URLs cannot be built.")
+        g.operation = op
+        g.outcome = pipeline.handle(op, _to_http_request(op, path_params))
+        return _to_flask(g.outcome.response)
 
     return view
 
@@ -106,21 +108,35 @@ def _to_flask(response: HttpResponse) -> Response:
     )
 
 
-def _notify(op: Operation, outcome: Outcome, duration_ms: float) -> None:
-    error = outcome.error
-    record = RequestRecord(
-        method=request.method,
-        path=request.path,
-        query=request.query_string.decode("latin-1"),
-        status=outcome.response.status_code,
-        duration_ms=duration_ms,
-        session=request.headers.get(SESSION_HEADER) or DEFAULT_SESSION,
-        operation_id=op.operation_id,
-        problems=tuple(error.problems) if error is not None else (),
-        persona=outcome.persona.name if outcome.persona is not None else None,
-    )
-    for observer in current_app.extensions["mockserver"]["observers"]:
-        observer(record)
+def _add_request_log(app: Flask) -> None:
+    """One record per request, whatever answered it: the pipeline, an admin endpoint, or
+    Flask itself (unknown path 404, 405, 413, preflight), so every request gets its line."""
+
+    @app.before_request
+    def start_clock() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def notify(response: Response) -> Response:
+        started = g.get("started")
+        duration_ms = 0.0 if started is None else (time.perf_counter() - started) * 1000
+        op: Operation | None = g.get("operation")
+        outcome: Outcome | None = g.get("outcome")
+        error = outcome.error if outcome is not None else None
+        record = RequestRecord(
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode("latin-1"),
+            status=response.status_code,
+            duration_ms=duration_ms,
+            session=request.headers.get(SESSION_HEADER) or DEFAULT_SESSION,
+            operation_id=op.operation_id if op is not None else None,
+            problems=tuple(error.problems) if error is not None else (),
+            persona=outcome.persona.name if outcome and outcome.persona else None,
+        )
+        for observer in current_app.extensions["mockserver"]["observers"]:
+            observer(record)
+        return response
 
 
 def _add_error_handlers(app: Flask) -> None:
@@ -138,4 +154,12 @@ def _add_error_handlers(app: Flask) -> None:
         for name, value in exc.get_headers():
             if name.lower() == "allow":
                 response.headers["Allow"] = value
+        return response
+
+    @app.after_request
+    def stable_allow(response: Response) -> Response:
+        """Werkzeug builds ``Allow`` from a set, whose order changes between processes."""
+        if "Allow" in response.headers:
+            methods = {m.strip() for m in response.headers["Allow"].split(",") if m.strip()}
+            response.headers["Allow"] = ", ".join(sorted(methods))
         return response

@@ -56,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
+        settings.check()
     except ValueError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
@@ -71,7 +72,12 @@ def serve(args: argparse.Namespace) -> int:
     except FixtureError as exc:
         print(f"mockserver: invalid fixtures: {exc}", file=sys.stderr)
         return 2
-    server = Server(app, settings.host, settings.port, settings.threads)
+    try:
+        server = Server(app, settings.host, settings.port, settings.threads)
+    except (OSError, ValueError) as exc:  # port taken, unknown host...
+        print(f"mockserver: cannot listen on {settings.host}:{settings.port}: {exc}",
+              file=sys.stderr)
+        return 2
     server.install_signal_handlers()
     print_banner(app, server)
     server.serve()

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,41 @@ class Settings:
                 values[f.name] = parse_value(f.name, f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def check(self) -> None:
+        """Refuse a value the server cannot run with, naming its flag and variable.
+
+        Without this, ``--threads 0`` serves nothing and hangs every client, and a bad
+        ``--now`` or ``--log-level`` ends in a traceback instead of a sentence.
+        """
+        problems = {
+            "port": None if 0 <= self.port <= 65535 else "must be from 0 to 65535",
+            "count": None if self.count >= 0 else "must be 0 or more",
+            "threads": None if self.threads >= 1 else "must be 1 or more",
+            "max_body": None if self.max_body >= 1 else "must be 1 or more",
+            "log_level": None if self.log_level.upper() in LOG_LEVELS
+            else f"must be one of {', '.join(LOG_LEVELS)}",
+            "now": _iso_problem(self.now),
+        }
+        for name, problem in problems.items():
+            if problem is not None:
+                flag = "--" + name.replace("_", "-")
+                raise ValueError(
+                    f"{flag} ({ENV_PREFIX}{name.upper()}) {problem}, not {getattr(self, name)!r}"
+                )
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _iso_problem(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return "must be an ISO 8601 date and time, e.g. 2025-01-15T09:30:00+04:00"
+    return None
 
 
 def parse_value(name: str, type_name: Any, raw: str) -> Any:

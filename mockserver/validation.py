@@ -8,8 +8,10 @@ the ``OpenAPI`` object built once); a faster implementation must give the same v
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from openapi_core import OpenAPI
@@ -55,16 +57,61 @@ def parse_json_body(request: HttpRequest) -> Any:
             [Problem("body", "", f"byte {exc.start} is not valid UTF-8")],
         ) from None
     try:
-        return json.loads(text)
+        value = json.loads(
+            text, parse_int=_integer, parse_float=_number, parse_constant=_no_constant
+        )
     except json.JSONDecodeError as exc:
         raise BadRequest(
             "The request body is not valid JSON.",
             [Problem("body", "", f"{exc.msg} at line {exc.lineno} column {exc.colno}")],
         ) from None
-    except (ValueError, RecursionError) as exc:  # e.g. integers beyond Python's digit limit
+    except (ValueError, RecursionError) as exc:  # from the hooks below, or nesting
         raise BadRequest(
-            "The request body is not valid JSON.", [Problem("body", "", str(exc)[:200])]
+            "The request body is not valid JSON.", [Problem("body", "", _short(str(exc)))]
         ) from None
+    _check_depth(value)
+    return value
+
+
+MAX_DEPTH = 32  # the contract's deepest body has 3 levels; validators recurse per level
+MAX_DIGITS = 4300  # Python's own limit for int(); beyond it int() raises
+
+
+def _integer(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise ValueError(f"a number has {digits} digits, more than the {MAX_DIGITS} accepted")
+    return int(text)
+
+
+def _number(text: str) -> int | float:
+    """JSON Schema counts ``2.0`` and ``1e2`` as integers, so the handlers get them as ``int``."""
+    value = float(text)
+    if math.isfinite(value):  # so at most ~309 digits: int() below stays cheap
+        exact = Decimal(text)
+        if exact == exact.to_integral_value():
+            return int(exact)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _check_depth(value: Any) -> None:
+    """Refuse deep nesting before any recursive validator sees it (a RecursionError is a 500)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest(
+                "The request body is nested too deeply.",
+                [Problem("body", "", f"nested deeper than {MAX_DEPTH} levels")],
+            )
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
 
 
 class OpenApiCoreValidator:
@@ -111,30 +158,71 @@ def _problems(error: Exception) -> Iterable[Problem]:
         return []  # bearer tokens are checked by the pipeline, before validation
     if isinstance(error, req_errors.ParameterValidationError):
         return [Problem(error.location, error.name, r) for r in _reasons(error)]
-    if isinstance(error, req_errors.MissingRequestBody):
+    if isinstance(error, req_errors.MissingRequestBodyError):
         return [Problem("body", "", "a JSON request body is required")]
     if isinstance(error, req_errors.RequestBodyValidationError):
         cause = error.__cause__
         if isinstance(cause, InvalidSchemaValue):
             return [
-                Problem("body", "/".join(str(p) for p in e.path), e.message)
+                Problem("body", where, _short(reason))
                 for e in cause.schema_errors
+                for where, reason in _closest(e)
             ]
         return [Problem("body", "", "the body could not be read as JSON")]
     return [Problem("body", "", type(error).__name__)]
 
 
+def _closest(error: Any) -> list[tuple[str, str]]:
+    """(field path, reason) of a schema error; for a failed ``oneOf``, of the branch meant.
+
+    "not valid under any of the given schemas" names no field. The branch the client meant
+    is the one whose ``const`` fields (``op``, ``path``) match, or else the one with the
+    fewest errors; when every branch fails only on the same ``const`` (an unknown operation
+    path), the reason lists the allowed values.
+    """
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [(_where(error), error.message)]
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0], []).append(sub)
+    matching = [b for b in branches.values() if all(e.validator != "const" for e in b)]
+    fewest = min(len(b) for b in branches.values())
+    closest = [b for b in branches.values() if len(b) == fewest]
+    for candidates in (matching, closest):
+        if len(candidates) == 1:
+            return [p for sub in candidates[0] for p in _closest(sub)]
+    firsts = [b[0] for b in closest]
+    if fewest == 1 and len({_where(e) for e in firsts}) == 1:
+        if all(e.validator == "const" for e in firsts):
+            allowed = [e.validator_value for e in firsts]
+            return [(_where(firsts[0]), f"{firsts[0].instance!r} is not one of {allowed!r}")]
+        if len({e.message for e in firsts}) == 1:
+            return [(_where(firsts[0]), firsts[0].message)]
+    return [(_where(error), error.message)]
+
+
+def _where(error: Any) -> str:
+    return "/".join(str(p) for p in error.absolute_path)
+
+
 def _reasons(error: req_errors.ParameterValidationError) -> list[str]:
     cause = error.__cause__
-    if isinstance(error, req_errors.MissingParameter):
+    if isinstance(error, req_errors.MissingParameterError):
         return ["is required"]
     if isinstance(cause, InvalidSchemaValue):
-        return [e.message for e in cause.schema_errors] or ["is not valid"]
+        return [_short(e.message) for e in cause.schema_errors] or ["is not valid"]
     if isinstance(cause, CastError):
-        return [f"{cause.value!r} is not a valid {cause.type}"]
+        return [f"{_short(repr(cause.value))} is not a valid {cause.type}"]
     if isinstance(cause, EmptyQueryParameterValue):
         return ["must not be empty"]
-    return [str(cause) if cause is not None else "is not valid"]
+    return [_short(str(cause)) if cause is not None else "is not valid"]
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """Echoed input stays readable in a response and a log line, however long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _describe(error: Exception) -> str:
