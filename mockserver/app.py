@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from . import admin, cors
@@ -20,7 +20,7 @@ from .clock import Clock
 from .errors import error_body
 from .fixtures import load_fixtures
 from .http import HttpRequest, HttpResponse
-from .observe import RequestRecord, log_text
+from .observe import RequestRecord, log_request
 from .pipeline import SESSION_HEADER, Outcome, Pipeline, dump
 from .seed import generate
 from .settings import Settings
@@ -29,6 +29,7 @@ from .store import DEFAULT_SESSION, Store
 from .validation import OpenApiCoreValidator
 
 log = logging.getLogger("mockserver")
+HEALTH_PATH = "/__mock/health"
 
 
 def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Flask:
@@ -55,9 +56,10 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
         "personas": personas,
         "pipeline": pipeline,
         "fixtures": fixtures,
-        "observers": [log_text],
+        "observers": [log_request],
         "started": time.monotonic(),
     }
+    _add_request_log(app)  # first: its clock must start before CORS may answer a preflight
     cors.init_app(app)
     _add_api_routes(app, spec, pipeline)
     admin.init_app(app)
@@ -118,9 +120,40 @@ def _notify(op: Operation, outcome: Outcome, duration_ms: float) -> None:
         operation_id=op.operation_id,
         problems=tuple(error.problems) if error is not None else (),
         persona=outcome.persona.name if outcome.persona is not None else None,
+        error=error.message if error is not None else None,
     )
+    g.mock_logged = True
     for observer in current_app.extensions["mockserver"]["observers"]:
         observer(record)
+
+
+def _add_request_log(app: Flask) -> None:
+    """Log the requests the API view does not: ``/__mock/*``, unknown paths, preflights.
+
+    Health checks (an orchestrator's probe every few seconds) log at DEBUG only.
+    """
+
+    @app.before_request
+    def start_clock() -> None:
+        g.mock_started = time.perf_counter()
+
+    @app.after_request
+    def log_other_request(response: Response) -> Response:
+        if not g.get("mock_logged"):
+            started = g.get("mock_started", time.perf_counter())
+            record = RequestRecord(
+                method=request.method,
+                path=request.path,
+                query=request.query_string.decode("latin-1"),
+                status=response.status_code,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                session=request.headers.get(SESSION_HEADER) or DEFAULT_SESSION,
+                operation_id=None,
+                error=g.get("mock_error"),
+            )
+            quiet = request.path == HEALTH_PATH and response.status_code == 200
+            log_request(record, logging.DEBUG if quiet else logging.INFO)
+        return response
 
 
 def _add_error_handlers(app: Flask) -> None:
@@ -133,6 +166,7 @@ def _add_error_handlers(app: Flask) -> None:
             413: f"The request body is larger than the limit of "
             f"{app.config['MAX_CONTENT_LENGTH']} bytes.",
         }.get(status, exc.description or exc.name)
+        g.mock_error = message
         response = Response(dump(error_body(status, message)), status,
                             content_type="application/json")
         for name, value in exc.get_headers():
