@@ -39,6 +39,6 @@ USER 10001:10001
 EXPOSE 8080
 # SIGTERM: stop accepting, finish in-flight requests (up to MOCKSERVER_GRACE, 5 s), exit 0.
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+HEALTHCHECK --interval=5s --timeout=3s --start-period=15s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/__mock/health' % os.environ.get('MOCKSERVER_PORT', '8080'), timeout=2)"]
 CMD ["mockserver", "serve"]

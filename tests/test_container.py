@@ -11,6 +11,7 @@ first run downloads anything.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.metadata
 import json
@@ -30,8 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import ROOT, JsonServer, start_json_server
 from dockerfile_replay import DockerIgnore, Replay, Stage, parse_dockerfile
+
+from mockserver.settings import ENV_PREFIX, Settings
 
 DOCKERFILE = ROOT / "Dockerfile"
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -141,6 +145,24 @@ def test_dockerignore_keeps_environments_caches_and_git_out() -> None:
     for needed in ["pyproject.toml", "README.md", "openapi.yaml", "mockserver/app.py",
                    "mockserver/fixtures", "fixtures/records.yaml"]:  # fmt: skip
         assert not ignore.ignores(needed), needed
+
+
+def test_readme_docker_examples_use_real_options_and_the_image_port(
+    stages: list[Stage],
+) -> None:
+    readme = (ROOT / "README.md").read_text()
+    known = {ENV_PREFIX + f.name.upper() for f in dataclasses.fields(Settings)}
+    named = set(re.findall(r"MOCKSERVER_[A-Z_]+", readme))
+    assert named - known == set(), "the README names options that do not exist"
+    (compose_text,) = re.findall(r"`compose.yaml`:\n\n```yaml\n(.*?)```", readme, re.S)
+    services = yaml.safe_load(compose_text)["services"]
+    assert services["mock"]["build"] == services["contract"]["build"] == "."
+    assert set(services["mock"]["environment"]) <= known
+    exposed = stages[-1].all("EXPOSE")[-1].args
+    assert services["mock"]["ports"] == [f"{exposed}:{exposed}"]
+    command = services["contract"]["command"]
+    assert command[command.index("--base-url") + 1] == f"http://mock:{exposed}"
+    assert services["contract"]["depends_on"]["mock"]["condition"] == "service_healthy"
 
 
 def test_wheel_carries_the_spec_and_fixtures_and_nothing_else(installed: Installed) -> None:
