@@ -58,10 +58,14 @@ class Installed:
     home: Path  # a working folder outside the source tree
 
 
-def wheelhouse(cache: pytest.Cache, requirements: Path) -> Path:
-    """Wheels of the pinned dependencies, built once per requirements list and Python."""
+def wheelhouse(cache: pytest.Cache | None, requirements: Path, scratch: Path) -> Path:
+    """Wheels of the pinned dependencies, built once per requirements list and Python.
+
+    Kept in pytest's cache between runs; in ``scratch`` when the cache is turned off.
+    """
     key = hashlib.sha256(requirements.read_bytes() + sys.version.encode()).hexdigest()[:16]
-    folder = cache.mkdir(f"wheelhouse-{key}")
+    folder = cache.mkdir(f"wheelhouse-{key}") if cache is not None else scratch / "wheelhouse"
+    folder.mkdir(exist_ok=True)
     if not (folder / "complete").exists():
         subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
@@ -89,7 +93,7 @@ def installed(
                     f"the image builds with {pin}; pin the same in pyproject's dev extras"
                 )
     requirements = work / "requirements" / "requirements.txt"
-    wheels = wheelhouse(pytestconfig.cache, requirements)  # type: ignore[arg-type]
+    wheels = wheelhouse(getattr(pytestconfig, "cache", None), requirements, work)
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     home = work / "home"
