@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -214,3 +215,28 @@ def dev_env(**variables: str) -> dict[str, str]:
     """This environment without any ``MOCKSERVER_*`` variable, plus ``variables``."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
     return {**base, **variables}
+
+
+def send_headers_only(port: int, body: bytes) -> socket.socket:
+    """Start a PATCH whose body has not been sent yet; return once the server read its head.
+
+    ``Expect: 100-continue`` makes waitress answer ``100 Continue`` when the headers are
+    in: from then on the request is in flight, with no timing guess.
+    """
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    head = (
+        "PATCH /calltrackings HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        "Authorization: Bearer admin-token\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Expect: 100-continue\r\n\r\n"
+    )
+    sock.sendall(head.encode())
+    interim = b""
+    while not interim.endswith(b"\r\n\r\n"):
+        chunk = sock.recv(1)
+        assert chunk, f"connection closed after {interim!r}"
+        interim += chunk
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    return sock

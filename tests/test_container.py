@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, JsonServer, start_json_server
+from conftest import ROOT, JsonServer, send_headers_only, start_json_server
 from dockerfile_replay import DockerIgnore, Replay, Stage, parse_dockerfile
 
 from mockserver.settings import ENV_PREFIX, Settings
@@ -217,31 +217,6 @@ def healthcheck(installed: Installed, port: int) -> int:
     return subprocess.run(
         installed.healthcheck, env=env, cwd=installed.home, capture_output=True, timeout=30
     ).returncode
-
-
-def send_headers_only(port: int, body: bytes) -> socket.socket:
-    """Start a PATCH whose body has not been sent yet; return once the server read its head.
-
-    ``Expect: 100-continue`` makes waitress answer ``100 Continue`` when the headers are
-    in: from then on the request is in flight, with no timing guess.
-    """
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    head = (
-        "PATCH /calltrackings HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\n"
-        "Authorization: Bearer admin-token\r\n"
-        "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "Expect: 100-continue\r\n\r\n"
-    )
-    sock.sendall(head.encode())
-    interim = b""
-    while not interim.endswith(b"\r\n\r\n"):
-        chunk = sock.recv(1)
-        assert chunk, f"connection closed after {interim!r}"
-        interim += chunk
-    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
-    return sock
 
 
 def test_image_command_serves_health_lists_and_stops_gracefully(

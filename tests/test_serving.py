@@ -19,8 +19,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, JsonServer, dev_env, make_app, start_json_server, start_server
-from test_container import send_headers_only
+from conftest import (
+    ROOT,
+    JsonServer,
+    dev_env,
+    make_app,
+    send_headers_only,
+    start_json_server,
+    start_server,
+)
 
 from mockserver.server import Server
 from mockserver.settings import Settings
