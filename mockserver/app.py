@@ -20,7 +20,7 @@ from .clock import Clock
 from .errors import error_body
 from .fixtures import load_fixtures
 from .http import HttpRequest, HttpResponse
-from .observe import RequestRecord, log_text
+from .observe import RequestRecord, log_request_quietly
 from .pipeline import SESSION_HEADER, Outcome, Pipeline, dump
 from .seed import generate
 from .settings import Settings
@@ -55,14 +55,14 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
         "personas": personas,
         "pipeline": pipeline,
         "fixtures": fixtures,
-        "observers": [log_text],
+        "observers": [log_request_quietly],
         "started": time.monotonic(),
     }
+    _add_request_log(app)  # first: its clock must start before CORS may answer a preflight
     cors.init_app(app)
     _add_api_routes(app, spec, pipeline)
     admin.init_app(app)
     _add_error_handlers(app)
-    _add_request_log(app)
     return app
 
 
@@ -133,6 +133,7 @@ def _add_request_log(app: Flask) -> None:
             operation_id=op.operation_id if op is not None else None,
             problems=tuple(error.problems) if error is not None else (),
             persona=outcome.persona.name if outcome and outcome.persona else None,
+            error=error.message if error is not None else g.get("mock_error"),
         )
         for observer in current_app.extensions["mockserver"]["observers"]:
             observer(record)
@@ -149,6 +150,7 @@ def _add_error_handlers(app: Flask) -> None:
             413: f"The request body is larger than the limit of "
             f"{app.config['MAX_CONTENT_LENGTH']} bytes.",
         }.get(status, exc.description or exc.name)
+        g.mock_error = message
         response = Response(dump(error_body(status, message)), status,
                             content_type="application/json")
         for name, value in exc.get_headers():

@@ -12,8 +12,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from . import __version__
+from .logs import configure_logging
 from .settings import ENV_PREFIX, Settings
+
+log = logging.getLogger("mockserver")
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +28,8 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         env = ENV_PREFIX + f.name.upper()
         default = getattr(defaults, f.name)
         shown = "" if default in (None, False) else f"; default {default}"
-        help_text = f"{f.metadata['help']} (env {env}{shown})"
+        choices = "|".join(f.metadata["choices"])
+        help_text = f"{f.metadata['help']} ({choices + '; ' if choices else ''}env {env}{shown})"
         if str(f.type) == "bool":
             parser.add_argument(flag, action="store_true", default=None, help=help_text)
         else:
@@ -60,9 +66,7 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     from .app import create_app
     from .fixtures import FixtureError
     from .server import Server
@@ -70,18 +74,49 @@ def serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(settings)
     except FixtureError as exc:
-        print(f"mockserver: invalid fixtures: {exc}", file=sys.stderr)
+        log.error("invalid fixtures: %s", exc, extra={"fields": {"event": "invalid_fixtures"}})
         return 2
     try:
-        server = Server(app, settings.host, settings.port, settings.threads)
+        server = Server(
+            app,
+            settings.host,
+            settings.port,
+            settings.threads,
+            grace=settings.grace,
+            connection_limit=settings.connection_limit,
+            backlog=settings.backlog,
+            channel_timeout=settings.channel_timeout,
+        )
     except (OSError, ValueError) as exc:  # port taken, unknown host...
         print(f"mockserver: cannot listen on {settings.host}:{settings.port}: {exc}",
               file=sys.stderr)
         return 2
     server.install_signal_handlers()
-    print_banner(app, server)
+    log_start(settings, server)
+    if settings.log_format == "text":  # in JSON mode every line the process writes is JSON
+        print_banner(app, server)
     server.serve()
     return 0
+
+
+def log_start(settings: Settings, server: Any) -> None:
+    url = f"http://{_display_host(server.host)}:{server.port}"
+    log.info(
+        "mockserver %s listening on %s (seed %d, %d call trackings, %d threads)",
+        __version__, url, settings.seed, settings.count, settings.threads,
+        extra={"fields": {
+            "event": "listening",
+            "url": url,
+            "host": server.host,
+            "port": server.port,
+            "version": __version__,
+            "seed": settings.seed,
+            "count": settings.count,
+            "threads": settings.threads,
+            "connection_limit": settings.connection_limit,
+            "grace_seconds": settings.grace,
+        }},
+    )  # fmt: skip
 
 
 def print_banner(app: object, server: object) -> None:

@@ -2,7 +2,11 @@
 
 One process because the state is in memory. On SIGTERM or SIGINT the server stops
 accepting connections, lets in-flight requests finish and flush (up to ``grace`` seconds),
-runs the ``on_stop`` callbacks (saving state, for instance), and returns.
+runs the ``on_stop`` callback (saving state, for instance), and returns, so the command
+exits 0 within a known bound: what an orchestrator's stop timeout needs.
+
+A request counts as in flight from its first byte: one whose body is still arriving is
+finished too, not cut off, as long as it completes within the grace period.
 """
 
 from __future__ import annotations
@@ -21,9 +25,21 @@ log = logging.getLogger("mockserver")
 
 
 class Server:
-    def __init__(self, app: Any, host: str, port: int, threads: int, grace: float = 10.0) -> None:
+    def __init__(
+        self,
+        app: Any,
+        host: str,
+        port: int,
+        threads: int = 8,
+        *,
+        grace: float = 5.0,
+        connection_limit: int = 100,
+        backlog: int = 1024,
+        channel_timeout: int = 120,
+    ) -> None:
         self.grace = grace
         self._stop = threading.Event()
+        self._signal: str | None = None
         self._map: dict[int, Any] = {}
         self.waitress = create_server(
             app,
@@ -31,9 +47,11 @@ class Server:
             host=host,
             port=port,
             threads=threads,
+            connection_limit=connection_limit,
+            backlog=backlog,
+            channel_timeout=channel_timeout,
             ident="mockserver",
             clear_untrusted_proxy_headers=True,
-            channel_timeout=120,
         )
 
     @property
@@ -46,7 +64,12 @@ class Server:
 
     def install_signal_handlers(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stop())
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        # No logging here: a handler may run while the main thread holds a logging lock.
+        self._signal = signal.Signals(signum).name
+        self.stop()
 
     def stop(self) -> None:
         """Ask the loop to stop; safe from a signal handler or another thread."""
@@ -58,27 +81,53 @@ class Server:
         loop = self.waitress.asyncore.loop
         while not self._stop.is_set():
             loop(timeout=0.5, map=self._map, use_poll=True, count=1)
-        log.info("stopping: no new connections, finishing in-flight requests")
         self.waitress.del_channel()
         self.waitress.socket.close()
-        deadline = time.monotonic() + self.grace
-        while self._busy() and time.monotonic() < deadline:
+        started = time.monotonic()
+        in_flight = self._in_flight()
+        log.info(
+            "stopping%s: no new connections; finishing %d in-flight request(s) within %gs",
+            f" on {self._signal}" if self._signal else "",
+            in_flight,
+            self.grace,
+            extra={"fields": {"event": "stopping", "signal": self._signal,
+                              "in_flight": in_flight, "grace_seconds": self.grace}},
+        )
+        deadline = started + self.grace
+        while self._in_flight() and time.monotonic() < deadline:
             loop(timeout=0.05, map=self._map, use_poll=True, count=1)
+        abandoned = self._in_flight()
+        if abandoned:
+            log.warning(
+                "grace period of %gs over: closing %d unfinished request(s)",
+                self.grace,
+                abandoned,
+                extra={"fields": {"event": "grace_expired", "abandoned": abandoned}},
+            )
         self.waitress.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         if on_stop is not None:
             on_stop()
         for channel in list(self._map.values()):
             channel.close()
-        log.info("stopped")
+        drained = time.monotonic() - started
+        log.info(
+            "stopped after %.3fs",
+            drained,
+            extra={"fields": {"event": "stopped", "drain_seconds": round(drained, 3),
+                              "abandoned": abandoned}},
+        )
 
-    def _busy(self) -> bool:
-        """Whether any connection still has a request running or bytes to send."""
-        busy = False
+    def _in_flight(self) -> int:
+        """How many connections have a request arriving, running, or its answer unsent.
+
+        Idle keep-alive connections are told to close now: they hold no request.
+        """
+        busy = 0
         for channel in list(self._map.values()):
             if not isinstance(channel, HTTPChannel):
                 continue
-            if channel.requests or channel.total_outbufs_len:
-                busy = True
+            if channel.request is not None or channel.requests or channel.total_outbufs_len:
+                busy += 1
             else:
-                channel.will_close = True  # idle keep-alive connections close now
+                channel.will_close = True
         return busy

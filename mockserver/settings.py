@@ -24,8 +24,16 @@ def default_fixtures_dir() -> Path:
     return Path(__file__).with_name("fixtures")
 
 
-def _opt(help_text: str, **kwargs: Any) -> Any:
-    return field(metadata={"help": help_text}, **kwargs)
+def _opt(
+    help_text: str,
+    *,
+    choices: tuple[str, ...] = (),
+    minimum: float | None = None,
+    **kwargs: Any,
+) -> Any:
+    """A field with its help text, and the values it accepts (checked in ``__post_init__``)."""
+    metadata = {"help": help_text, "choices": choices, "minimum": minimum}
+    return field(metadata=metadata, **kwargs)
 
 
 @dataclass
@@ -41,9 +49,42 @@ class Settings:
     now: str | None = _opt(
         "pin the clock stamped on changes (ISO 8601), for byte-identical runs", default=None
     )
-    threads: int = _opt("worker threads of the WSGI server", default=8)
+    threads: int = _opt("worker threads of the WSGI server", default=8, minimum=1)
+    connection_limit: int = _opt(
+        "open connections served at once; more wait in the listen backlog",
+        default=100,
+        minimum=1,
+    )
+    backlog: int = _opt("pending connections the OS queues before refusing", default=1024,
+                        minimum=1)
+    channel_timeout: int = _opt(
+        "seconds an idle or stalled connection is kept open", default=120, minimum=1
+    )
+    grace: float = _opt(
+        "seconds to finish in-flight requests after SIGTERM before exiting anyway",
+        default=5.0,
+        minimum=0,
+    )
     max_body: int = _opt("largest accepted request body in bytes (413 beyond)", default=1 << 20)
-    log_level: str = _opt("DEBUG, INFO, WARNING or ERROR", default="INFO")
+    log_level: str = _opt(
+        "least severe log messages written",
+        default="INFO",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+    )
+    log_format: str = _opt(
+        "request and event log lines: plain text, or one JSON object per line",
+        default="text",
+        choices=("text", "json"),
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.metadata["choices"]:
+                setattr(self, f.name, _choose(f.name, value, f.metadata["choices"]))
+            minimum = f.metadata["minimum"]
+            if minimum is not None and value < minimum:
+                raise ValueError(f"{_names(f.name)}: {value!r} is below the minimum {minimum:g}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -91,6 +132,18 @@ def _iso_problem(value: str | None) -> str | None:
     except ValueError:
         return "must be an ISO 8601 date and time, e.g. 2025-01-15T09:30:00+04:00"
     return None
+
+
+def _names(name: str) -> str:
+    return f"--{name.replace('_', '-')} / {ENV_PREFIX}{name.upper()}"
+
+
+def _choose(name: str, value: str, choices: tuple[str, ...]) -> str:
+    """The choice ``value`` names, in its canonical spelling (case does not matter)."""
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ValueError(f"{_names(name)}: {value!r} is not one of {', '.join(choices)}")
 
 
 def parse_value(name: str, type_name: Any, raw: str) -> Any:

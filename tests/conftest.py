@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,3 +113,130 @@ def live_server() -> Iterator[RunningServer]:
         yield server
     finally:
         server.stop()
+
+
+class JsonLog:
+    """A process's JSON log lines, read as they come so that a test can wait for one.
+
+    Every line must be a JSON object: a line that is not is kept in ``bad_lines`` and
+    fails the test that checks it. Waiting is on a condition, never a sleep.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.entries: list[dict[str, Any]] = []
+        self.bad_lines: list[str] = []
+        self.closed = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: Any) -> None:
+        for line in stream:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                entry = None
+            with self._cond:
+                if isinstance(entry, dict):
+                    self.entries.append(entry)
+                else:
+                    self.bad_lines.append(line)
+                self._cond.notify_all()
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+    def wait_for(self, event: str, timeout: float = 20, **fields: Any) -> dict[str, Any]:
+        """The first entry with this ``event`` (and these field values), once it is written."""
+
+        def found() -> dict[str, Any] | None:
+            for entry in self.entries:
+                if entry.get("event") == event and all(
+                    entry.get(k) == v for k, v in fields.items()
+                ):
+                    return entry
+            return None
+
+        with self._cond:
+            self._cond.wait_for(lambda: found() is not None or self.closed, timeout)
+            entry = found()
+        if entry is None:
+            raise AssertionError(f"no {event!r} log entry with {fields}: {self.entries}")
+        return entry
+
+    def events(self, event: str) -> list[dict[str, Any]]:
+        with self._cond:
+            return [e for e in self.entries if e.get("event") == event]
+
+    def join(self, timeout: float = 10) -> None:
+        """Wait until the process closed its end (it exited), so every line is in."""
+        self._thread.join(timeout)
+
+
+@dataclass
+class JsonServer:
+    process: subprocess.Popen[str]
+    log: JsonLog
+    port: int
+    started: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        code = self.process.wait(timeout=timeout)
+        self.log.join()
+        return code
+
+
+def start_json_server(command: list[str], env: dict[str, str], cwd: Path) -> JsonServer:
+    """Start a server that logs JSON to stderr; ready when it logs its ``listening`` event.
+
+    ``env`` is the whole environment (nothing inherited), so a test controls every
+    ``MOCKSERVER_*`` variable; pass ``MOCKSERVER_PORT=0`` for a free port.
+    """
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd
+    )
+    log = JsonLog(process.stderr)
+    try:
+        started = log.wait_for("listening")
+    except AssertionError:
+        process.kill()
+        process.wait()
+        raise
+    return JsonServer(process, log, int(started["port"]), started)
+
+
+def dev_env(**variables: str) -> dict[str, str]:
+    """This environment without any ``MOCKSERVER_*`` variable, plus ``variables``."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
+    return {**base, **variables}
+
+
+def send_headers_only(port: int, body: bytes) -> socket.socket:
+    """Start a PATCH whose body has not been sent yet; return once the server read its head.
+
+    ``Expect: 100-continue`` makes waitress answer ``100 Continue`` when the headers are
+    in: from then on the request is in flight, with no timing guess.
+    """
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    head = (
+        "PATCH /calltrackings HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        "Authorization: Bearer admin-token\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Expect: 100-continue\r\n\r\n"
+    )
+    sock.sendall(head.encode())
+    interim = b""
+    while not interim.endswith(b"\r\n\r\n"):
+        chunk = sock.recv(1)
+        assert chunk, f"connection closed after {interim!r}"
+        interim += chunk
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    return sock
