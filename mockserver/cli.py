@@ -62,7 +62,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
-        settings.check()
     except ValueError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
