@@ -43,6 +43,37 @@ class Settings:
     threads: int = _opt("worker threads of the WSGI server", default=8)
     max_body: int = _opt("largest accepted request body in bytes (413 beyond)", default=1 << 20)
     log_level: str = _opt("DEBUG, INFO, WARNING or ERROR", default="INFO")
+    max_sessions: int = _opt(
+        "how many named sessions (X-Mock-Session) to keep; the least recently used goes first",
+        default=100,
+    )
+    session_idle_seconds: float = _opt(
+        "drop a named session unused for this many seconds", default=3600.0
+    )
+    journal_size: int = _opt("how many requests the journal keeps per session", default=200)
+    max_delay_ms: int = _opt(
+        "longest delay a fault or a 'Prefer: delay=' may ask for, in milliseconds",
+        default=30_000,
+    )
+    admin_token: str | None = _opt(
+        "if set, /__mock/ endpoints (but health, their spec and recordings) require it",
+        default=None,
+    )
+    state_file: Path | None = _opt(
+        "keep the default session's data in this JSON file: loaded at start, saved on change",
+        default=None,
+    )
+
+    def __post_init__(self) -> None:
+        """Refuse limits that would make the server unusable, naming the option."""
+        for name, low in (("max_sessions", 1), ("journal_size", 1), ("threads", 1),
+                          ("max_delay_ms", 0), ("max_body", 1), ("count", 0)):
+            if getattr(self, name) < low:
+                raise ValueError(f"{_flag(name)} must be at least {low}, not {getattr(self, name)}")
+        if not self.session_idle_seconds > 0:
+            raise ValueError(f"{_flag('session_idle_seconds')} must be more than 0")
+        if self.admin_token is not None and not self.admin_token.strip():
+            raise ValueError(f"{_flag('admin_token')} must not be blank")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -57,9 +88,21 @@ class Settings:
         return cls(**values)
 
 
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def base_type(type_name: Any) -> str:
+    """``"Path | None"`` -> ``"Path"``: the type a present value is converted to."""
+    return str(type_name).removesuffix(" | None")
+
+
 def parse_value(name: str, type_name: Any, raw: str) -> Any:
     """Turn an environment string into the field's type, or say which variable is wrong."""
     kind = str(type_name)
+    if kind.endswith(" | None") and raw == "":
+        return None
+    kind = base_type(kind)
     try:
         if kind == "bool":
             word = raw.strip().lower()
@@ -72,6 +115,6 @@ def parse_value(name: str, type_name: Any, raw: str) -> Any:
             return Path(raw)
         if kind == "float":
             return float(raw)
-        return raw or None if "None" in kind else raw
+        return raw
     except ValueError as exc:
         raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r}: {exc}") from None
