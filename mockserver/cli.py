@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .settings import ENV_PREFIX, Settings
+from .settings import ENV_PREFIX, Settings, base_type
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         if str(f.type) == "bool":
             parser.add_argument(flag, action="store_true", default=None, help=help_text)
         else:
-            kind = {"int": int, "Path": Path, "float": float}.get(str(f.type), str)
+            kind = {"int": int, "Path": Path, "float": float}.get(base_type(f.type), str)
             parser.add_argument(
                 flag, type=kind, default=None, help=help_text, metavar=f.name.upper()
             )
@@ -62,16 +62,24 @@ def serve(args: argparse.Namespace) -> int:
     from .app import create_app
     from .fixtures import FixtureError
     from .server import Server
+    from .snapshots import StateError
 
     try:
         app = create_app(settings)
     except FixtureError as exc:
         print(f"mockserver: invalid fixtures: {exc}", file=sys.stderr)
         return 2
+    except StateError as exc:
+        print(f"mockserver: invalid state file: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"mockserver: cannot use the state file: {exc}", file=sys.stderr)
+        return 2
+    state = app.extensions["mockserver"]
     server = Server(app, settings.host, settings.port, settings.threads)
-    server.install_signal_handlers()
+    server.install_signal_handlers(on_signal=state["delays"].cancel)
     print_banner(app, server)
-    server.serve()
+    server.serve(on_stop=state["save_state"])
     return 0
 
 

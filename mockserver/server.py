@@ -3,6 +3,11 @@
 One process because the state is in memory. On SIGTERM or SIGINT the server stops
 accepting connections, lets in-flight requests finish and flush (up to ``grace`` seconds),
 runs the ``on_stop`` callbacks (saving state, for instance), and returns.
+
+A fault may ask to drop a connection without answering. WSGI has no way to say that, so
+the app marks the request (``DROP_KEY`` in its environ) and ``DropConnections`` raises
+waitress's ``ClientDisconnected`` before a byte of the response is written: waitress then
+closes the connection, and the client sees it closed with no response.
 """
 
 from __future__ import annotations
@@ -14,10 +19,27 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from waitress.channel import HTTPChannel
+from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.server import create_server
 
+from .flask_glue import DROP_KEY
+
 log = logging.getLogger("mockserver")
+
+
+class DropConnections:
+    """WSGI middleware: turn the app's "drop this connection" mark into a closed socket."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        result = self.app(environ, start_response)
+        if environ.get(DROP_KEY):
+            if hasattr(result, "close"):
+                result.close()
+            raise ClientDisconnected("dropped on purpose by a fault rule")
+        return result
 
 
 class Server:
@@ -26,7 +48,7 @@ class Server:
         self._stop = threading.Event()
         self._map: dict[int, Any] = {}
         self.waitress = create_server(
-            app,
+            DropConnections(app),
             map=self._map,
             host=host,
             port=port,
@@ -44,9 +66,16 @@ class Server:
     def host(self) -> str:
         return str(self.waitress.effective_host)
 
-    def install_signal_handlers(self) -> None:
+    def install_signal_handlers(self, on_signal: Callable[[], None] | None = None) -> None:
+        """Stop on SIGTERM/SIGINT; ``on_signal`` runs first (cutting delays short, say)."""
+
+        def handle(*_: Any) -> None:
+            if on_signal is not None:
+                on_signal()
+            self.stop()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stop())
+            signal.signal(sig, handle)
 
     def stop(self) -> None:
         """Ask the loop to stop; safe from a signal handler or another thread."""
