@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import signal
@@ -110,3 +111,20 @@ def live_server() -> Iterator[RunningServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[RunningServer]:
+    """One real server shared by the sandbox tests; each test isolates itself in a session."""
+    server = start_server("--now", PINNED_NOW, "--max-delay-ms", "5000")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def session_name(request: pytest.FixtureRequest) -> str:
+    """A session name of this test's own, so tests sharing ``sandbox`` never meet."""
+    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:12]
+    return f"t-{digest}"
