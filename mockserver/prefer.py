@@ -26,7 +26,8 @@ from .spec import Operation, Spec
 
 HEADER = "Prefer"
 PREFERENCES = ("code", "delay")
-_ITEM = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"(\d{1,9})"|(\d{1,9}))\s*$')
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_NUMBER = re.compile(r'^(?:"(\d{1,9})"|(\d{1,9}))$')
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +56,18 @@ def parse_prefer(values: list[str], max_delay_ms: int) -> Preference:
 
 
 def _parse_item(item: str) -> tuple[str, int]:
-    match = _ITEM.match(item)
-    if match is None:
+    """``code=404`` -> ("code", 404); the value may be quoted, as RFC 7240 allows."""
+    name, sep, value = (part.strip() for part in item.partition("="))
+    if not sep or not _NAME.match(name):
         shown = item.strip() or "(empty)"
         raise _bad(f"{shown!r} is not of the form code=<status> or delay=<milliseconds>")
-    name = match.group(1).lower()
+    name = name.lower()
     if name not in PREFERENCES:
         raise _bad(f"unknown preference {name!r}; the mock understands {', '.join(PREFERENCES)}")
-    return name, int(match.group(2) or match.group(3))
+    number = _NUMBER.match(value)
+    if number is None:
+        raise _bad(f"{name} must be a whole number, not {value!r}")
+    return name, int(number.group(1) or number.group(2))
 
 
 def forced_reply(
