@@ -57,6 +57,7 @@ def content_security_policy(spec: Spec) -> str:
         "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
+        "media-src 'self'",
         "font-src 'self' data:",
         "connect-src " + " ".join(["'self'", *origins]),
         "base-uri 'none'",
