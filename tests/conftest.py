@@ -123,6 +123,16 @@ def sandbox() -> Iterator[RunningServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def small_server() -> Iterator[RunningServer]:
+    """A real server with tiny limits: two named sessions, three journal entries."""
+    server = start_server("--now", PINNED_NOW, "--max-sessions", "2", "--journal-size", "3")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def session_name(request: pytest.FixtureRequest) -> str:
     """A session name of this test's own, so tests sharing ``sandbox`` never meet."""

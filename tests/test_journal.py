@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import PINNED_NOW, RunningServer, start_server
+from conftest import RunningServer
 from helpers import Api
 
 from mockserver.journal import mask_authorization
@@ -91,18 +91,14 @@ def test_journal_is_per_session(sandbox: RunningServer, session_name: str) -> No
     assert [e["query"] for e in journal(other)] == ["per_page=2"]
 
 
-def test_journal_is_bounded_and_keeps_the_newest() -> None:
-    server = start_server("--now", PINNED_NOW, "--journal-size", "3")
-    try:
-        api = Api(server.url)
-        for page in range(1, 6):
-            api.get("/calltrackings", params={"page": page, "per_page": 1})
-        body = api.get("/__mock/requests").json()
-        assert body["capacity"] == 3
-        assert [e["query"] for e in body["requests"]] == [
-            "page=5&per_page=1", "page=4&per_page=1", "page=3&per_page=1"]
-    finally:
-        server.stop()
+def test_journal_is_bounded_and_keeps_the_newest(small_server: RunningServer) -> None:
+    api = Api(small_server.url, session="journal-bound")
+    for page in range(1, 6):
+        api.get("/calltrackings", params={"page": page, "per_page": 1})
+    body = api.get("/__mock/requests").json()
+    assert body["capacity"] == 3
+    assert [e["query"] for e in body["requests"]] == [
+        "page=5&per_page=1", "page=4&per_page=1", "page=3&per_page=1"]
 
 
 def test_long_bodies_are_cut(sandbox: RunningServer, session_name: str) -> None:

@@ -85,26 +85,23 @@ def test_good_session_names_work(sandbox: RunningServer, value: str) -> None:
     assert response.json()["session"] == value
 
 
-def test_session_limit_evicts_the_least_recently_used() -> None:
-    server = start_server("--now", PINNED_NOW, "--max-sessions", "2")
-    try:
-        first, second, third = (Api(server.url, session=n) for n in ("first", "second", "third"))
-        target = an_unseen_id(Api(server.url))
-        assert first.mark_seen([target]).status_code == 200
-        assert second.mark_seen([target]).status_code == 200
-        assert first.get("/__mock/health").json()["sessions"] == {"count": 3, "max_named": 2}
-        # "first" was used last, so the third session pushes out "second"
-        third.get("/__mock/health")
-        health = Api(server.url).get("/__mock/health").json()
-        assert health["sessions"] == {"count": 3, "max_named": 2}
-        assert seen_of(first, target) is True  # kept
-        assert seen_of(second, target) is False  # evicted, so recreated from the baseline
-    finally:
-        server.stop()
+def test_session_limit_evicts_the_least_recently_used(small_server: RunningServer) -> None:
+    url = small_server.url
+    first, second, third = (Api(url, session=n) for n in ("first", "second", "third"))
+    target = an_unseen_id(Api(url))
+    assert first.mark_seen([target]).status_code == 200
+    assert second.mark_seen([target]).status_code == 200
+    assert first.get("/__mock/health").json()["sessions"] == {"count": 3, "max_named": 2}
+    # "first" was used last, so the third session pushes out "second"
+    third.get("/__mock/health")
+    health = Api(url).get("/__mock/health").json()
+    assert health["sessions"] == {"count": 3, "max_named": 2}
+    assert seen_of(first, target) is True  # kept
+    assert seen_of(second, target) is False  # evicted, so recreated from the baseline
 
 
 def test_idle_sessions_expire() -> None:
-    server = start_server("--now", PINNED_NOW, "--session-idle-seconds", "1")
+    server = start_server("--now", PINNED_NOW, "--session-idle-seconds", "0.6")
     try:
         idle = Api(server.url, session="idle")
         default = Api(server.url)
