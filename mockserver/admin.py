@@ -10,10 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, request, send_file
+from werkzeug.exceptions import HTTPException
 
 from .control import AdminPipeline, FileReply
-from .flask_glue import to_flask, to_http_request
+from .errors import ApiError
+from .flask_glue import note_request, to_flask, to_http_request
 from .spec import Operation
+from .store import DEFAULT_SESSION, SESSION_HEADER, session_name
 
 
 def init_app(app: Flask, pipeline: AdminPipeline) -> None:
@@ -29,8 +32,25 @@ def _make_view(pipeline: AdminPipeline, methods: dict[str, Operation]) -> Any:
     def view(**path_params: str) -> Response:
         op = methods.get(request.method) or methods["GET"]  # HEAD is served as GET
         outcome = pipeline.handle(op, to_http_request(op, path_params))
-        if isinstance(outcome, FileReply):
-            return send_file(outcome.path, mimetype=outcome.mimetype, conditional=True, max_age=0)
-        return to_flask(outcome)
+        try:
+            if isinstance(outcome, FileReply):
+                response = send_file(outcome.path, mimetype=outcome.mimetype, conditional=True,
+                                     max_age=0)
+            else:
+                response = to_flask(outcome)
+        except HTTPException as exc:  # 416 for a range outside the file
+            _note(op, exc.code)
+            raise
+        _note(op, response.status_code)
+        return response
 
     return view
+
+
+def _note(op: Operation, status: int | None) -> None:
+    """Admin requests reach the log too (who reset the sandbox, and when)."""
+    try:
+        name = session_name(request.headers.get(SESSION_HEADER))
+    except ApiError:
+        name = DEFAULT_SESSION
+    note_request(status, name, op.operation_id)

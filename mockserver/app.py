@@ -113,7 +113,11 @@ def _save(state_file: StateFile, store: Store) -> None:
 
 
 def _journal_observer(store: Store) -> Any:
+    """Journal API requests (admin ones are logged only: the journal shows the client's)."""
+
     def journal(record: RequestRecord) -> None:
+        if record.path.startswith("/__mock/"):
+            return
         session = store.find(record.session)
         if session is not None:
             session.journal.add(record)
