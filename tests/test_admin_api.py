@@ -222,3 +222,13 @@ def test_blank_admin_token_stops_the_server() -> None:
     with pytest.raises(RuntimeError) as failure:
         start_server("--admin-token", " ")
     assert "--admin-token must not be blank" in str(failure.value)
+
+
+def test_browsers_may_send_the_admin_and_session_headers(sandbox: RunningServer) -> None:
+    response = requests.options(f"{sandbox.url}/__mock/faults", timeout=10, headers={
+        "Origin": "http://localhost:3000", "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "x-mock-admin-token, x-mock-session"})
+    assert response.status_code == 204
+    allowed = {h.strip().lower() for h in
+               response.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"x-mock-admin-token", "x-mock-session", "prefer", "range"} <= allowed

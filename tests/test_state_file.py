@@ -8,6 +8,7 @@ import http.client
 import json
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,9 +81,11 @@ def test_sigterm_finishes_in_flight_requests_saves_and_restarts_with_nothing_los
         "Prefer": "delay=3000"})
     # the server read the slow request before it answered this later one: it is in flight
     assert requests.get(f"{server.url}/__mock/health", timeout=10).status_code == 200
+    signalled = time.monotonic()
     server.process.send_signal(signal.SIGTERM)
     answer = slow.getresponse()
     assert answer.status == 200
+    assert time.monotonic() - signalled < 2.0  # the 3 s delay was cut short by the stop
     assert json.loads(answer.read())["call_trackings"][0]["marked_as_seen"] is True
     assert server.process.wait(timeout=15) == 0
     assert f"state saved to {path}" in server.log()
