@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from . import admin, cors, docs
@@ -179,4 +179,5 @@ def _journal_stray(status: int) -> None:
         name = session_name(request.headers.get(SESSION_HEADER))
     except ApiError:
         return
+    current_app.extensions["mockserver"]["store"].session(name)  # a first request counts too
     note_request(status, name, None)

@@ -125,3 +125,11 @@ def test_long_bodies_are_cut(sandbox: RunningServer, session_name: str) -> None:
 )
 def test_mask_authorization(value: str, masked: str) -> None:
     assert mask_authorization(value) == masked
+
+
+def test_a_first_request_to_a_wrong_path_is_journaled(
+    sandbox: RunningServer, session_name: str
+) -> None:
+    api = Api(sandbox.url, session=session_name)
+    assert api.get("/calltracking").status_code == 404  # the session's very first request
+    assert [(e["path"], e["status"]) for e in journal(api)] == [("/calltracking", 404)]
