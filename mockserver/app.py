@@ -8,44 +8,66 @@ this edge: it maps URLs to operations, enforces the body limit, and turns the pi
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from . import admin, cors
+from . import admin, cors, docs
 from .access import Personas
 from .clock import Clock
-from .errors import error_body
+from .control import AdminContext, AdminPipeline
+from .errors import ApiError, error_body
 from .fixtures import load_fixtures
-from .http import HttpRequest, HttpResponse
+from .flask_glue import (
+    NOTED_KEY,
+    drop_connection,
+    mark_arrival,
+    note_request,
+    to_flask,
+    to_http_request,
+)
 from .observe import RequestRecord, log_request_quietly
-from .pipeline import SESSION_HEADER, Outcome, Pipeline, dump
+from .pipeline import Delays, Pipeline, dump
+from .recordings import shipped_recordings
 from .seed import generate
 from .settings import Settings
-from .spec import Operation, Spec
-from .store import DEFAULT_SESSION, Store
+from .snapshots import StateFile
+from .spec import ADMIN_SPEC, Operation, Spec
+from .store import DEFAULT_SESSION, SESSION_HEADER, Store, session_name
 from .validation import OpenApiCoreValidator
 
 log = logging.getLogger("mockserver")
+# Paths that are the mock's own, not attempts at the API: never journaled.
+OWN_PREFIXES = ("/__mock/", "/docs", "/static/", "/openapi.yaml", "/favicon.ico")
 
 
 def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Flask:
+    """Wire everything; raises ``FixtureError`` or ``StateError`` for bad files."""
     settings = settings or Settings()
     spec = spec or Spec.load()
     fixtures = load_fixtures(settings.fixtures, spec)
     baseline = generate(settings.seed, settings.count, fixtures)
-    store = Store(baseline)
+    store = Store(baseline, settings.max_sessions, settings.session_idle_seconds,
+                  seed=settings.seed, journal_size=settings.journal_size)
     personas = Personas(fixtures.personas)
+    state_file = _open_state_file(settings, spec, personas, store)
     validator = OpenApiCoreValidator(spec)
+    delays = Delays()
     pipeline = Pipeline(
         store,
         personas,
         validator,
         None if settings.no_response_validation else validator,
         Clock(settings.now),
+        spec,
+        settings.max_delay_ms,
+        delays,
     )
+    admin_spec = Spec.load(ADMIN_SPEC)
+    admin_validator = OpenApiCoreValidator(admin_spec)
+    context = AdminContext(settings, spec, admin_spec, store, personas, fixtures,
+                           shipped_recordings())
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions["mockserver"] = {
@@ -55,15 +77,60 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
         "personas": personas,
         "pipeline": pipeline,
         "fixtures": fixtures,
-        "observers": [log_request_quietly],
-        "started": time.monotonic(),
+        "observers": [log_request_quietly, _journal_observer(store)],
+        "delays": delays,
+        "state_file": state_file,
+        "save_state": None if state_file is None else lambda: _save(state_file, store),
+        "started": context.started,
     }
-    _add_request_log(app)  # first: its clock must start before CORS may answer a preflight
+    app.before_request(mark_arrival)  # first: durations include a preflight's answer
     cors.init_app(app)
     _add_api_routes(app, spec, pipeline)
-    admin.init_app(app)
+    admin.init_app(app, AdminPipeline(
+        context, admin_validator, None if settings.no_response_validation else admin_validator
+    ))
+    docs.init_app(app, spec, personas)
     _add_error_handlers(app)
+    app.after_request(_note_the_rest)
     return app
+
+
+def _open_state_file(
+    settings: Settings, spec: Spec, personas: Personas, store: Store
+) -> StateFile | None:
+    """Load the saved default session, or save the fresh one (which proves the path works)."""
+    if settings.state_file is None:
+        return None
+    state_file = StateFile(settings.state_file)
+    loaded = state_file.load(spec, personas.all)
+    default = store.session(DEFAULT_SESSION)
+    if loaded is not None:
+        default.data = loaded
+        log.info("state loaded from %s", settings.state_file)
+    else:
+        state_file.save(default.data)
+    store.on_change = state_file.on_change
+    return state_file
+
+
+def _save(state_file: StateFile, store: Store) -> None:
+    session = store.session(DEFAULT_SESSION)
+    with session.lock:
+        state_file.save(session.data)
+    log.info("state saved to %s", state_file.path)
+
+
+def _journal_observer(store: Store) -> Any:
+    """Journal API requests (admin ones are logged only: the journal shows the client's)."""
+
+    def journal(record: RequestRecord) -> None:
+        if record.path.startswith(OWN_PREFIXES) or record.path == "/":
+            return
+        session = store.find(record.session)
+        if session is not None:
+            session.journal.add(record)
+
+    return journal
 
 
 def _add_api_routes(app: Flask, spec: Spec, pipeline: Pipeline) -> None:
@@ -78,66 +145,22 @@ def _make_view(pipeline: Pipeline, methods: dict[str, Operation]) -> Any:
         op = methods.get(request.method) or methods["GET"]  # HEAD is served as GET
         if not request.host:  # werkzeug's answer to a Host header with invalid characters
             raise BadRequest("The Host header is not a valid host name: URLs cannot be built.")
-        g.operation = op
-        g.outcome = pipeline.handle(op, _to_http_request(op, path_params))
-        return _to_flask(g.outcome.response)
+        outcome = pipeline.handle(op, to_http_request(op, path_params))
+        error = outcome.error
+        note_request(
+            None if outcome.response is None else outcome.response.status_code,
+            outcome.session or DEFAULT_SESSION,
+            op.operation_id,
+            persona=outcome.persona.name if outcome.persona is not None else None,
+            problems=tuple(error.problems) if error is not None else (),
+            fault=outcome.fault,
+            error=error.message if error is not None else None,
+        )
+        if outcome.response is None:
+            return drop_connection()
+        return to_flask(outcome.response)
 
     return view
-
-
-def _to_http_request(op: Operation, path_params: dict[str, str]) -> HttpRequest:
-    return HttpRequest(
-        method=op.method.lower(),
-        path=request.path,
-        path_pattern=op.path,
-        host_url=request.host_url,
-        query=request.args,
-        headers=request.headers,  # type: ignore[arg-type]
-        path_params=path_params,
-        body=request.get_data(cache=False),
-        content_type=request.content_type or "",
-    )
-
-
-def _to_flask(response: HttpResponse) -> Response:
-    return Response(
-        response.data,
-        status=response.status_code,
-        headers=list(response.headers.items()),
-        content_type=response.content_type or None,
-    )
-
-
-def _add_request_log(app: Flask) -> None:
-    """One record per request, whatever answered it: the pipeline, an admin endpoint, or
-    Flask itself (unknown path 404, 405, 413, preflight), so every request gets its line."""
-
-    @app.before_request
-    def start_clock() -> None:
-        g.started = time.perf_counter()
-
-    @app.after_request
-    def notify(response: Response) -> Response:
-        started = g.get("started")
-        duration_ms = 0.0 if started is None else (time.perf_counter() - started) * 1000
-        op: Operation | None = g.get("operation")
-        outcome: Outcome | None = g.get("outcome")
-        error = outcome.error if outcome is not None else None
-        record = RequestRecord(
-            method=request.method,
-            path=request.path,
-            query=request.query_string.decode("latin-1"),
-            status=response.status_code,
-            duration_ms=duration_ms,
-            session=request.headers.get(SESSION_HEADER) or DEFAULT_SESSION,
-            operation_id=op.operation_id if op is not None else None,
-            problems=tuple(error.problems) if error is not None else (),
-            persona=outcome.persona.name if outcome and outcome.persona else None,
-            error=error.message if error is not None else g.get("mock_error"),
-        )
-        for observer in current_app.extensions["mockserver"]["observers"]:
-            observer(record)
-        return response
 
 
 def _add_error_handlers(app: Flask) -> None:
@@ -154,14 +177,32 @@ def _add_error_handlers(app: Flask) -> None:
         response = Response(dump(error_body(status, message)), status,
                             content_type="application/json")
         for name, value in exc.get_headers():
-            if name.lower() == "allow":
-                response.headers["Allow"] = value
+            if name.lower() in ("allow", "content-range"):
+                response.headers[name] = value
+        _journal_stray(status)
         return response
 
-    @app.after_request
-    def stable_allow(response: Response) -> Response:
-        """Werkzeug builds ``Allow`` from a set, whose order changes between processes."""
-        if "Allow" in response.headers:
-            methods = {m.strip() for m in response.headers["Allow"].split(",") if m.strip()}
-            response.headers["Allow"] = ", ".join(sorted(methods))
-        return response
+
+def _journal_stray(status: int) -> None:
+    """A request the API's routes did not take (a wrong path, say) is journaled too."""
+    if request.path.startswith(OWN_PREFIXES) or request.path == "/":
+        return
+    try:
+        name = session_name(request.headers.get(SESSION_HEADER))
+    except ApiError:
+        return
+    current_app.extensions["mockserver"]["store"].session(name)  # a first request counts too
+    note_request(status, name, None, error=g.get("mock_error"))
+
+
+def _note_the_rest(response: Response) -> Response:
+    """Every request gets its log line: also preflights, docs and ``/__mock/`` misses.
+
+    Werkzeug builds ``Allow`` from a set, whose order changes between processes: sort it.
+    """
+    if "Allow" in response.headers:
+        methods = {m.strip() for m in response.headers["Allow"].split(",") if m.strip()}
+        response.headers["Allow"] = ", ".join(sorted(methods))
+    if not request.environ.get(NOTED_KEY):
+        note_request(response.status_code, DEFAULT_SESSION, None, error=g.get("mock_error"))
+    return response

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import __version__
 from .logs import configure_logging
-from .settings import ENV_PREFIX, Settings
+from .settings import ENV_PREFIX, Settings, base_type
 
 log = logging.getLogger("mockserver")
 
@@ -33,7 +33,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         if str(f.type) == "bool":
             parser.add_argument(flag, action="store_true", default=None, help=help_text)
         else:
-            kind = {"int": int, "Path": Path, "float": float}.get(str(f.type), str)
+            kind = {"int": int, "Path": Path, "float": float}.get(base_type(f.type), str)
             parser.add_argument(
                 flag, type=kind, default=None, help=help_text, metavar=f.name.upper()
             )
@@ -69,12 +69,21 @@ def serve(args: argparse.Namespace) -> int:
     from .app import create_app
     from .fixtures import FixtureError
     from .server import Server
+    from .snapshots import StateError
 
     try:
         app = create_app(settings)
     except FixtureError as exc:
         log.error("invalid fixtures: %s", exc, extra={"fields": {"event": "invalid_fixtures"}})
         return 2
+    except StateError as exc:
+        log.error("invalid state file: %s", exc, extra={"fields": {"event": "invalid_state"}})
+        return 2
+    except OSError as exc:
+        log.error("cannot use the state file: %s", exc,
+                  extra={"fields": {"event": "invalid_state"}})
+        return 2
+    state = app.extensions["mockserver"]
     try:
         server = Server(
             app,
@@ -90,11 +99,11 @@ def serve(args: argparse.Namespace) -> int:
         print(f"mockserver: cannot listen on {settings.host}:{settings.port}: {exc}",
               file=sys.stderr)
         return 2
-    server.install_signal_handlers()
+    server.install_signal_handlers(on_signal=state["delays"].cancel)
     log_start(settings, server)
     if settings.log_format == "text":  # in JSON mode every line the process writes is JSON
         print_banner(app, server)
-    server.serve()
+    server.serve(on_stop=state["save_state"])
     return 0
 
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-ALLOWED_HEADERS = "Authorization, Content-Type, X-MyCRM-Expand-Data, X-Mock-Session, Prefer"
+ALLOWED_HEADERS = (
+    "Authorization, Content-Type, X-MyCRM-Expand-Data, X-Mock-Session, X-Mock-Admin-Token, "
+    "Prefer, Range"
+)
 EXPOSED_HEADERS = "X-MyCRM-API-Warning"
 ALLOWED_METHODS = "GET, PATCH, DELETE, PUT, POST, OPTIONS"
 

@@ -76,3 +76,19 @@ class ContractViolation(ApiError):
 
 class ServiceUnavailable(ApiError):
     status = 503
+
+
+_CLASSES: dict[int, type[ApiError]] = {
+    cls.status: cls
+    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed,
+                PayloadTooLarge, UnsupportedMediaType, ServiceUnavailable)
+}
+
+
+def error_class(status: int) -> type[ApiError]:
+    """The error type of an HTTP status; one is made (and kept) for a status without one."""
+    found = _CLASSES.get(status)
+    if found is None:
+        found = type(f"Error{status}", (ApiError,), {"status": status})
+        _CLASSES[status] = found
+    return found

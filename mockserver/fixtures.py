@@ -86,6 +86,28 @@ def load_fixtures(directory: Path, spec: Spec) -> Fixtures:
     return loader.finish()
 
 
+def dataset_from_json(data: Any, spec: Spec, source: str) -> Dataset:
+    """Records in the API's shapes (a state snapshot, say), checked exactly like fixtures.
+
+    Raises ``FixtureError`` naming ``source``, the record and the field of the first problem.
+    """
+    loader = _Loader(spec)
+    loader.load_collections(source, data, list(KINDS))
+    return loader.finish().dataset
+
+
+def dataset_to_json(data: Dataset) -> dict[str, list[codec.JSON]]:
+    """The inverse of ``dataset_from_json``: every record in its stored API shape, by id."""
+    out: dict[str, list[codec.JSON]] = {}
+    for collection, kind in KINDS.items():
+        table: dict[int, Any] = getattr(data, collection)
+        records = [kind.to_json(table[k]) for k in sorted(table)]
+        for record in records:
+            record.pop("acl_rule", None)  # computed per caller, never stored
+        out[collection] = records
+    return out
+
+
 def api_view(collection: str, data: Mapping[str, Any]) -> codec.JSON:
     """The record as a response would carry it: with ``acl_rule``, its download URL absolute.
 
@@ -125,12 +147,14 @@ class _Loader:
         self.tokens: dict[str, str] = {}
 
     def load_file(self, path: Path) -> None:
-        file, data = str(path), read_yaml(path)
-        if data is None:
-            return
+        data = read_yaml(path)
+        if data is not None:
+            allowed = ["personas"] if path.name == PERSONAS_FILE else list(KINDS)
+            self.load_collections(str(path), data, allowed)
+
+    def load_collections(self, file: str, data: Any, allowed: list[str]) -> None:
         if not isinstance(data, dict):
             raise FixtureError(file, "the file must hold a mapping of collections")
-        allowed = ["personas"] if path.name == PERSONAS_FILE else list(KINDS)
         for key, items in data.items():
             if key not in allowed:
                 raise FixtureError(file, f"unknown key {key!r}; expected {', '.join(allowed)}")

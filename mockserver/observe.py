@@ -1,4 +1,4 @@
-"""What happened to each request, handed to observers (the log line, later the journal).
+"""What happened to each request, handed to observers (the log line, the journal).
 
 The adapter builds one ``RequestRecord`` per API request and passes it to every observer,
 so logging formats and the request journal never reach into the pipeline. Requests outside
@@ -23,7 +23,7 @@ class RequestRecord:
     method: str
     path: str
     query: str
-    status: int
+    status: int | None  # None: the connection was dropped on purpose, no response
     duration_ms: float
     session: str
     operation_id: str | None
@@ -31,6 +31,9 @@ class RequestRecord:
     problems: tuple[Problem, ...] = ()
     persona: str | None = None
     error: str | None = None  # the error body's message, when the answer is an error
+    fault: str | None = None  # "delay", "error" or "drop" when a fault rule fired
+    body: str | None = None  # the request body as text, if any
+    started_at: float = 0.0  # seconds since the epoch
 
 
 Observer = Callable[[RequestRecord], None]
@@ -50,6 +53,7 @@ def log_fields(record: RequestRecord) -> dict[str, Any]:
         "persona": record.persona,
         "error": record.error,
         "errors": [p.to_json() for p in record.problems],
+        "fault": record.fault,
     }
 
 
@@ -64,11 +68,12 @@ def log_request(record: RequestRecord, level: int = logging.INFO) -> None:
     problems = "; ".join(f"{p.location}:{p.name}: {p.reason}" for p in record.problems)
     log.log(
         level,
-        "%s %s %s %.1fms%s",
+        "%s %s %s %.1fms%s%s",
         record.method,
         target,
-        record.status,
+        "dropped" if record.status is None else record.status,
         record.duration_ms,
+        f" fault={record.fault}" if record.fault else "",
         f" errors=[{problems}]" if problems else "",
         extra={"fields": log_fields(record)},
     )

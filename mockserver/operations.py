@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from .access import DELETE, READ, UPDATE, Persona
@@ -18,10 +18,16 @@ from .errors import ApiError, Forbidden, NotFound, Problem
 from .model import CallTracking
 from .query import parse_list_query, run_query, unknown_filters
 from .render import absolute_url, parse_expand, render_call_tracking
-from .store import Session, Store
+from .store import DEFAULT_SESSION, Session
 
 WARNING_HEADER = "X-MyCRM-API-Warning"
 EXPAND_HEADER = "X-MyCRM-Expand-Data"
+
+
+class Notifier(Protocol):
+    """Told after each change (the ``Store``; a stand-in that ignores it for dry runs)."""
+
+    def notify(self, session: Session) -> None: ...
 
 
 @dataclass
@@ -29,7 +35,7 @@ class Call:
     operation_id: str
     persona: Persona
     session: Session
-    store: Store
+    store: Notifier
     clock: Clock
     base_url: str
     query: dict[str, Any] = field(default_factory=dict)
@@ -37,6 +43,11 @@ class Call:
     headers: dict[str, Any] = field(default_factory=dict)
     raw_query_names: list[str] = field(default_factory=list)
     body: Any = None
+
+    @property
+    def link_session(self) -> str | None:
+        """The session to name in recording URLs (browsers' audio cannot send headers)."""
+        return None if self.session.name == DEFAULT_SESSION else self.session.name
 
 
 @dataclass
@@ -58,9 +69,10 @@ def list_call_trackings(call: Call) -> Reply:
     if not persona.sees_all():
         records = (ct for ct in records if ct.user_id == persona.user_id)
     page = run_query(records, q, data.leads, data.properties)
+    link = call.base_url, call.link_session
     body = {
         "call_trackings": [
-            render_call_tracking(ct, persona, data, expand, call.base_url) for ct in page.items
+            render_call_tracking(ct, persona, data, expand, *link) for ct in page.items
         ],
         "count": page.count,
         "page": page.page,
@@ -86,7 +98,8 @@ def bulk_update_call_trackings(call: Call) -> Reply:
     if changed:
         call.store.notify(call.session)
     expand, unknown_expand = parse_expand(call.headers.get(EXPAND_HEADER))
-    rendered = [render_call_tracking(ct, persona, data, expand, call.base_url) for ct in targets]
+    link = call.base_url, call.link_session
+    rendered = [render_call_tracking(ct, persona, data, expand, *link) for ct in targets]
     return Reply(
         200, {"call_trackings": rendered, "count": len(rendered)}, _warnings([], unknown_expand)
     )
@@ -112,7 +125,7 @@ def delete_call_tracking(call: Call) -> Reply:
 
 def get_call_tracking_recording(call: Call) -> Reply:
     ct = _readable(call, call.path["id"])
-    url = absolute_url(ct.download_url, call.base_url)
+    url = absolute_url(ct.download_url, call.base_url, call.link_session)
     if url is None:
         raise NotFound(
             f"Call tracking {ct.id} has no recording (status {ct.status}).",

@@ -8,6 +8,7 @@ on the mock becomes an absolute URL on the host the caller used.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from .access import Persona
 from .codec import RELATIONS, call_tracking_to_json, lead_to_json, property_to_json, user_to_json
@@ -38,18 +39,28 @@ def parse_expand(header: str | None) -> tuple[frozenset[str], list[str]]:
     return known, list(dict.fromkeys(unknown))
 
 
-def absolute_url(url: str | None, base_url: str) -> str | None:
-    """Recordings stored as ``/__mock/...`` paths are served by the mock itself."""
+def absolute_url(url: str | None, base_url: str, session: str | None = None) -> str | None:
+    """Recordings stored as ``/__mock/...`` paths are served by the mock itself.
+
+    In a named session the URL names it too (``?session=``), since an ``<audio>`` element
+    fetching it cannot send the ``X-Mock-Session`` header.
+    """
     if url is not None and url.startswith("/"):
-        return base_url.rstrip("/") + url
+        link = base_url.rstrip("/") + url
+        return link if session is None else f"{link}?session={quote(session, safe='')}"
     return url
 
 
 def render_call_tracking(
-    ct: CallTracking, persona: Persona, data: Dataset, expand: frozenset[str], base_url: str
+    ct: CallTracking,
+    persona: Persona,
+    data: Dataset,
+    expand: frozenset[str],
+    base_url: str,
+    session: str | None = None,
 ) -> dict[str, Any]:
     body = call_tracking_to_json(ct, persona.acl_rule(ct.user_id))
-    body["download_url"] = absolute_url(ct.download_url, base_url)
+    body["download_url"] = absolute_url(ct.download_url, base_url, session)
     if "user" in expand and ct.user_id is not None:
         body["user"] = user_to_json(data.users[ct.user_id])
     if "lead" in expand and ct.lead_id is not None:

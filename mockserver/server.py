@@ -7,6 +7,11 @@ exits 0 within a known bound: what an orchestrator's stop timeout needs.
 
 A request counts as in flight from its first byte: one whose body is still arriving is
 finished too, not cut off, as long as it completes within the grace period.
+
+A fault may ask to drop a connection without answering. WSGI has no way to say that, so
+the app marks the request (``DROP_KEY`` in its environ) and ``DropConnections`` raises
+waitress's ``ClientDisconnected`` before a byte of the response is written: waitress then
+closes the connection, and the client sees it closed with no response.
 """
 
 from __future__ import annotations
@@ -18,10 +23,27 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from waitress.channel import HTTPChannel
+from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.server import create_server
 
+from .flask_glue import DROP_KEY
+
 log = logging.getLogger("mockserver")
+
+
+class DropConnections:
+    """WSGI middleware: turn the app's "drop this connection" mark into a closed socket."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        result = self.app(environ, start_response)
+        if environ.get(DROP_KEY):
+            if hasattr(result, "close"):
+                result.close()
+            raise ClientDisconnected("dropped on purpose by a fault rule")
+        return result
 
 
 class Server:
@@ -42,7 +64,7 @@ class Server:
         self._signal: str | None = None
         self._map: dict[int, Any] = {}
         self.waitress = create_server(
-            app,
+            DropConnections(app),
             map=self._map,
             host=host,
             port=port,
@@ -62,14 +84,18 @@ class Server:
     def host(self) -> str:
         return str(self.waitress.effective_host)
 
-    def install_signal_handlers(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self._on_signal)
+    def install_signal_handlers(self, on_signal: Callable[[], None] | None = None) -> None:
+        """Stop on SIGTERM/SIGINT; ``on_signal`` runs first (cutting delays short, say)."""
 
-    def _on_signal(self, signum: int, _frame: object) -> None:
-        # No logging here: a handler may run while the main thread holds a logging lock.
-        self._signal = signal.Signals(signum).name
-        self.stop()
+        def handle(signum: int, _frame: object) -> None:
+            # No logging here: a handler may run while the main thread holds a logging lock.
+            if on_signal is not None:
+                on_signal()
+            self._signal = signal.Signals(signum).name
+            self.stop()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, handle)
 
     def stop(self) -> None:
         """Ask the loop to stop; safe from a signal handler or another thread."""

@@ -82,6 +82,31 @@ class Settings:
         choices=("text", "json"),
     )
 
+    max_sessions: int = _opt(
+        "how many named sessions (X-Mock-Session) to keep; the least recently used goes first",
+        default=100,
+        minimum=1,
+    )
+    session_idle_seconds: float = _opt(
+        "drop a named session unused for this many seconds", default=3600.0, minimum=0.001
+    )
+    journal_size: int = _opt(
+        "how many requests the journal keeps per session", default=200, minimum=1
+    )
+    max_delay_ms: int = _opt(
+        "longest delay a fault or a 'Prefer: delay=' may ask for, in milliseconds",
+        default=30_000,
+        minimum=0,
+    )
+    admin_token: str | None = _opt(
+        "if set, /__mock/ endpoints (but health, their spec and recordings) require it",
+        default=None,
+    )
+    state_file: Path | None = _opt(
+        "keep the default session's data in this JSON file: loaded at start, saved on change",
+        default=None,
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
@@ -94,6 +119,8 @@ class Settings:
                 raise ValueError(f"{_names(f.name)}: {value!r} is above the maximum {maximum:g}")
         if self.now is not None and _iso_problem(self.now):
             raise ValueError(f"{_names('now')}: {self.now!r} {_iso_problem(self.now)}")
+        if self.admin_token is not None and not self.admin_token.strip():
+            raise ValueError(f"{_names('admin_token')}: must not be blank")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -130,9 +157,17 @@ def _choose(name: str, value: str, choices: tuple[str, ...]) -> str:
     raise ValueError(f"{_names(name)}: {value!r} is not one of {', '.join(choices)}")
 
 
+def base_type(type_name: Any) -> str:
+    """``"Path | None"`` -> ``"Path"``: the type a present value is converted to."""
+    return str(type_name).removesuffix(" | None")
+
+
 def parse_value(name: str, type_name: Any, raw: str) -> Any:
     """Turn an environment string into the field's type, or say which variable is wrong."""
     kind = str(type_name)
+    if kind.endswith(" | None") and raw == "":
+        return None
+    kind = base_type(kind)
     try:
         if kind == "bool":
             word = raw.strip().lower()
@@ -145,6 +180,6 @@ def parse_value(name: str, type_name: Any, raw: str) -> Any:
             return Path(raw)
         if kind == "float":
             return float(raw)
-        return raw or None if "None" in kind else raw
+        return raw
     except ValueError as exc:
         raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r}: {exc}") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,8 @@ import yaml
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 # In a checkout this is a symlink to the repository's openapi.yaml; a wheel holds a copy.
 PACKAGE_SPEC = Path(__file__).with_name("openapi.yaml")
+ADMIN_SPEC = Path(__file__).with_name("admin-openapi.yaml")
+SERVED_CACHE_SIZE = 16  # distinct Host headers remembered; a few in practice
 
 
 def default_spec_path() -> Path:
@@ -47,6 +50,8 @@ class Spec:
     def __init__(self, document: dict[str, Any], path: Path | None = None) -> None:
         self.document = document
         self.path = path
+        self._served: dict[str, str] = {}
+        self._served_lock = threading.Lock()
         self.operations: dict[str, Operation] = {}
         for template, item in document.get("paths", {}).items():
             for method in HTTP_METHODS:
@@ -68,6 +73,21 @@ class Spec:
         if self.path is None:
             return yaml.safe_dump(self.document, sort_keys=False)
         return self.path.read_text(encoding="utf-8")
+
+    def served_text(self, base_url: str) -> str:
+        """The document for browsers and tools, with the running mock as its first server.
+
+        Swagger UI's "Try it out" and generated clients call the first server; whatever
+        host and port the mock runs on, that must be the mock itself.
+        """
+        base = base_url.rstrip("/")
+        with self._served_lock:
+            text = self._served.get(base)
+            if text is None:
+                if len(self._served) >= SERVED_CACHE_SIZE:
+                    self._served.clear()
+                text = self._served[base] = _with_first_server(self.document, base)
+            return text
 
     def paths(self) -> dict[str, dict[str, Operation]]:
         """Path template -> method -> operation."""
@@ -104,6 +124,26 @@ class Spec:
 
     def component_validator(self, name: str) -> jsonschema_rs.Validator:
         return self.validator({"$ref": f"#/components/schemas/{name}"})
+
+
+class _ReadableDumper(yaml.SafeDumper):
+    """Multi-line descriptions as ``|`` blocks, as they are written in the source."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ReadableDumper.add_representer(str, _represent_text)
+
+
+def _with_first_server(document: dict[str, Any], base: str) -> str:
+    others = [s for s in document.get("servers", []) if s.get("url", "").rstrip("/") != base]
+    first = {"url": base, "description": "This running mock (the server you fetched this from)."}
+    served = {**document, "servers": [first, *others]}
+    return yaml.dump(served, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True,
+                     width=100)
 
 
 def template_to_regex(template: str) -> re.Pattern[str]:

@@ -8,6 +8,7 @@ evicted first so that no client can exhaust memory.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -15,17 +16,42 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .dataset import Dataset
+from .errors import BadRequest, Problem
+from .faults import Faults
+from .journal import Journal
 
 DEFAULT_SESSION = "default"
+SESSION_HEADER = "X-Mock-Session"
+# Names appear in URLs, logs and file names: keep them short and plain.
+SESSION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_SESSION_NAME = re.compile(SESSION_NAME_PATTERN)
+
+
+def session_name(value: str | None, location: str = "header", name: str = SESSION_HEADER) -> str:
+    """The session a request names (the default without one), or a 400 saying what is wrong."""
+    if value is None:
+        return DEFAULT_SESSION
+    if not _SESSION_NAME.match(value):
+        shown = value if len(value) <= 80 else value[:80] + "..."
+        reason = (f"{shown!r} is not a session name: 1 to 64 letters, digits, '.', '_' or '-', "
+                  "starting with a letter or digit")
+        raise BadRequest("The session name is not valid.", [Problem(location, name, reason)])
+    return value
 
 
 @dataclass
 class Session:
     name: str
     data: Dataset
+    seed: int = 0  # the seed the data came from; fault draws start from it too
+    journal: Journal = field(default_factory=lambda: Journal(200))
+    faults: Faults = field(init=False)
     lock: threading.RLock = field(default_factory=threading.RLock)
     last_used: float = field(default_factory=time.monotonic)
     version: int = 0  # bumped on every change, for persistence and tests
+
+    def __post_init__(self) -> None:
+        self.faults = Faults(self.seed, self.name)
 
     def changed(self) -> None:
         self.version += 1
@@ -39,15 +65,19 @@ class Store:
         idle_seconds: float = 3600.0,
         on_change: Callable[[Session], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        seed: int = 0,
+        journal_size: int = 200,
     ) -> None:
         self.baseline = baseline
         self.max_sessions = max_sessions
         self.idle_seconds = idle_seconds
         self.on_change = on_change
+        self.seed = seed
+        self.journal_size = journal_size
         self._clock = clock
         self._lock = threading.Lock()
         self._sessions: OrderedDict[str, Session] = OrderedDict()
-        self._sessions[DEFAULT_SESSION] = Session(DEFAULT_SESSION, baseline.copy())
+        self._sessions[DEFAULT_SESSION] = self._new(DEFAULT_SESSION, clock())
 
     def session(self, name: str | None = None) -> Session:
         """The named session, created from the baseline on first use."""
@@ -58,21 +88,32 @@ class Store:
             found = self._sessions.get(name)
             if found is None:
                 self._make_room()
-                found = Session(name, self.baseline.copy(), last_used=now)
+                found = self._new(name, now)
                 self._sessions[name] = found
             found.last_used = now
             self._sessions.move_to_end(name)
             return found
 
+    def find(self, name: str) -> Session | None:
+        """The session if it exists, without creating it or counting as a use."""
+        with self._lock:
+            return self._sessions.get(name)
+
     def names(self) -> list[str]:
         with self._lock:
             return list(self._sessions)
 
-    def replace(self, session: Session, data: Dataset) -> None:
+    def replace(self, session: Session, data: Dataset, seed: int | None = None) -> None:
         """Swap a session's data whole (reset, import): readers see old or new, never a mix."""
         with session.lock:
             session.data = data
+            if seed is not None:
+                session.seed = seed
             self.notify(session)
+
+    def _new(self, name: str, now: float) -> Session:
+        return Session(name, self.baseline.copy(), seed=self.seed,
+                       journal=Journal(self.journal_size), last_used=now)
 
     def set_baseline(self, baseline: Dataset) -> None:
         self.baseline = baseline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -240,3 +241,30 @@ def send_headers_only(port: int, body: bytes) -> socket.socket:
         interim += chunk
     assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
     return sock
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[RunningServer]:
+    """One real server shared by the sandbox tests; each test isolates itself in a session."""
+    server = start_server("--now", PINNED_NOW, "--max-delay-ms", "5000")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def small_server() -> Iterator[RunningServer]:
+    """A real server with tiny limits: two named sessions, three journal entries."""
+    server = start_server("--now", PINNED_NOW, "--max-sessions", "2", "--journal-size", "3")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def session_name(request: pytest.FixtureRequest) -> str:
+    """A session name of this test's own, so tests sharing ``sandbox`` never meet."""
+    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:12]
+    return f"t-{digest}"

@@ -35,7 +35,7 @@ from mockserver.settings import Settings
 SERVE = [sys.executable, "-m", "mockserver", "serve"]
 REQUEST_FIELDS = {
     "timestamp", "level", "logger", "message", "event", "method", "path", "query", "status",
-    "duration_ms", "session", "operationId", "persona", "error", "errors",
+    "duration_ms", "session", "operationId", "persona", "error", "errors", "fault",
 }  # fmt: skip
 
 
@@ -105,8 +105,8 @@ def test_json_log_lines_carry_every_request_field(debug_json_server: JsonServer)
          "viewer"),
         ("INFO", "GET", "/calltrackings", "", 401, "default", "listCallTrackings", None),
         ("INFO", "GET", "/no/such/path", "", 404, "default", None, None),
-        ("DEBUG", "GET", "/__mock/health", "", 200, "default", None, None),
-        ("INFO", "POST", "/__mock/reset", "", 200, "default", None, None),
+        ("DEBUG", "GET", "/__mock/health", "", 200, "default", "getHealth", None),
+        ("INFO", "POST", "/__mock/reset", "", 200, "default", "resetSession", None),
     ]  # fmt: skip
     ok, invalid, forbidden, unauthorised, unknown, _, _ = requests
     assert (ok["error"], ok["errors"]) == (None, [])
