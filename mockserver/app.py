@@ -26,7 +26,7 @@ from .seed import generate
 from .settings import Settings
 from .spec import Operation, Spec
 from .store import DEFAULT_SESSION, Store
-from .validation import OpenApiCoreValidator
+from .validation import OpenApiCoreValidator, Validator
 
 log = logging.getLogger("mockserver")
 
@@ -38,13 +38,10 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     baseline = generate(settings.seed, settings.count, fixtures)
     store = Store(baseline)
     personas = Personas(fixtures.personas)
-    validator = OpenApiCoreValidator(spec)
+    validator = make_validator(settings, spec)
+    check_responses = not (settings.no_response_validation or settings.no_validation)
     pipeline = Pipeline(
-        store,
-        personas,
-        validator,
-        None if settings.no_response_validation else validator,
-        Clock(settings.now),
+        store, personas, validator, validator if check_responses else None, Clock(settings.now)
     )
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
@@ -63,6 +60,21 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     admin.init_app(app)
     _add_error_handlers(app)
     return app
+
+
+def make_validator(settings: Settings, spec: Spec) -> Validator:
+    """The validator the settings ask for; ``--no-validation`` is for benchmarks only."""
+    from .compiled_validation import CompiledValidator, UncheckedValidator
+
+    if settings.no_validation:
+        log.warning(
+            "VALIDATION IS OFF (--no-validation): requests and responses are not checked "
+            "against the contract. Use this for benchmarking only."
+        )
+        return UncheckedValidator(spec)
+    if settings.validator == "openapi-core":
+        return OpenApiCoreValidator(spec)
+    return CompiledValidator(spec)
 
 
 def _add_api_routes(app: Flask, spec: Spec, pipeline: Pipeline) -> None:

@@ -26,7 +26,12 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         else:
             kind = {"int": int, "Path": Path, "float": float}.get(str(f.type), str)
             parser.add_argument(
-                flag, type=kind, default=None, help=help_text, metavar=f.name.upper()
+                flag,
+                type=kind,
+                default=None,
+                help=help_text,
+                metavar=f.name.upper(),
+                choices=f.metadata.get("choices"),
             )
 
 

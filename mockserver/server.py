@@ -18,6 +18,10 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 log = logging.getLogger("mockserver")
+# waitress warns on every queued task; under load that is thousands of lines a second, which
+# slow the server down and drown the request log. Queueing is normal with more clients than
+# threads, so only errors from that logger are kept.
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 class Server:

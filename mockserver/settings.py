@@ -23,8 +23,11 @@ def default_fixtures_dir() -> Path:
     return Path(__file__).with_name("fixtures")
 
 
-def _opt(help_text: str, **kwargs: Any) -> Any:
-    return field(metadata={"help": help_text}, **kwargs)
+def _opt(help_text: str, choices: tuple[str, ...] | None = None, **kwargs: Any) -> Any:
+    return field(metadata={"help": help_text, "choices": choices}, **kwargs)
+
+
+VALIDATORS = ("fast", "openapi-core")
 
 
 @dataclass
@@ -37,12 +40,31 @@ class Settings:
     no_response_validation: bool = _opt(
         "do not check the mock's own responses against the contract", default=False
     )
+    validator: str = _opt(
+        "how requests and responses are checked: 'fast' (checks compiled from the spec, "
+        "openapi-core words the errors) or 'openapi-core' (the reference; slow)",
+        choices=VALIDATORS,
+        default="fast",
+    )
+    no_validation: bool = _opt(
+        "FOR BENCHMARKING ONLY: check neither requests nor responses against the contract "
+        "(parameters are still typed; a request that breaks the contract may get a 500)",
+        default=False,
+    )
     now: str | None = _opt(
         "pin the clock stamped on changes (ISO 8601), for byte-identical runs", default=None
     )
     threads: int = _opt("worker threads of the WSGI server", default=8)
     max_body: int = _opt("largest accepted request body in bytes (413 beyond)", default=1 << 20)
     log_level: str = _opt("DEBUG, INFO, WARNING or ERROR", default="INFO")
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            choices = f.metadata.get("choices")
+            if choices and getattr(self, f.name) not in choices:
+                raise ValueError(
+                    f"{f.name} must be one of {', '.join(choices)}, not {getattr(self, f.name)!r}"
+                )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-from openapi_core import OpenAPI
-from openapi_core.casting.schemas.exceptions import CastError
-from openapi_core.validation.request import exceptions as req_errors
-from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import BadRequest, ContractViolation, Problem
 from .http import HttpRequest, HttpResponse
 from .spec import Spec
+
+if TYPE_CHECKING:
+    from openapi_core.validation.request import exceptions as req_errors
 
 INVALID_REQUEST = "The request does not match the API contract."
 
@@ -67,9 +65,15 @@ def parse_json_body(request: HttpRequest) -> Any:
 
 
 class OpenApiCoreValidator:
-    """The reference validator: openapi-core, with its errors turned into ``Problem`` s."""
+    """The reference validator: openapi-core, with its errors turned into ``Problem`` s.
+
+    openapi-core is imported here rather than at the top: importing it costs a quarter of a
+    second, and the fast validator only needs it for the first rejected request.
+    """
 
     def __init__(self, spec: Spec) -> None:
+        from openapi_core import OpenAPI
+
         self.spec = spec
         self.openapi = OpenAPI.from_dict(any_host(spec.document))
 
@@ -106,11 +110,14 @@ def any_host(document: dict[str, Any]) -> dict[str, Any]:
 
 def _problems(error: Exception) -> Iterable[Problem]:
     """One ``Problem`` per schema error, located where the client can fix it."""
+    from openapi_core.validation.request import exceptions as req_errors
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
     if isinstance(error, req_errors.SecurityValidationError):
         return []  # bearer tokens are checked by the pipeline, before validation
     if isinstance(error, req_errors.ParameterValidationError):
         return [Problem(error.location, error.name, r) for r in _reasons(error)]
-    if isinstance(error, req_errors.MissingRequestBody):
+    if isinstance(error, req_errors.MissingRequestBodyError):
         return [Problem("body", "", "a JSON request body is required")]
     if isinstance(error, req_errors.RequestBodyValidationError):
         cause = error.__cause__
@@ -124,8 +131,12 @@ def _problems(error: Exception) -> Iterable[Problem]:
 
 
 def _reasons(error: req_errors.ParameterValidationError) -> list[str]:
+    from openapi_core.casting.schemas.exceptions import CastError
+    from openapi_core.validation.request import exceptions as req_errors
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
     cause = error.__cause__
-    if isinstance(error, req_errors.MissingParameter):
+    if isinstance(error, req_errors.MissingParameterError):
         return ["is required"]
     if isinstance(cause, InvalidSchemaValue):
         return [e.message for e in cause.schema_errors] or ["is not valid"]
@@ -135,6 +146,8 @@ def _reasons(error: req_errors.ParameterValidationError) -> list[str]:
 
 
 def _describe(error: Exception) -> str:
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
     cause = error.__cause__
     if isinstance(cause, InvalidSchemaValue):
         details = ", ".join(
