@@ -131,10 +131,14 @@ class ContentCheck:
     media_types: dict[str, jsonschema_rs.Validator | None]
 
     def validator_for(self, content_type: str) -> jsonschema_rs.Validator | None:
-        """The media type's validator, matched as openapi-core matches it; else ``Rejected``."""
-        mime, _, params = content_type.partition(";")
-        if params.strip() and params.strip().lower().replace(" ", "") != "charset=utf-8":
-            raise Rejected()  # leave unusual parameters to openapi-core
+        """The media type's validator, matched as openapi-core matches it; else ``Rejected``.
+
+        Parameters (``charset=...``) do not change how openapi-core reads JSON; one without
+        '=' makes it raise, so that is left to it (the pipeline refuses those first).
+        """
+        mime, *params = content_type.split(";")
+        if any(p.count("=") != 1 for p in params):
+            raise Rejected()
         for key in (content_type, mime.lower().rstrip()):
             if key in self.media_types:
                 return self.media_types[key]

@@ -89,12 +89,7 @@ class Pipeline:
             raise Forbidden(f"This operation needs the right {', '.join(missing)}.")
 
     def read(self, op: Operation, request: HttpRequest) -> CheckedRequest:
-        if request.body and request.mimetype != JSON_TYPE:
-            raise UnsupportedMediaType(
-                f"The request body must be {JSON_TYPE}, not {request.mimetype or 'untyped'}."
-            )
-        body = parse_json_body(request)
-        return self.validator.check_request(request, body)
+        return self.validator.check_request(request, read_body(request))
 
     def run(
         self, op: Operation, request: HttpRequest, persona: Persona, checked: CheckedRequest
@@ -126,6 +121,26 @@ class Pipeline:
     def check_response(self, request: HttpRequest, response: HttpResponse) -> None:
         if self.response_validator is not None:
             self.response_validator.check_response(request, response)
+
+
+def read_body(request: HttpRequest) -> Any:
+    """The decoded JSON body (None if empty), or the 4xx that stops it before validation."""
+    if request.body and request.mimetype != JSON_TYPE:
+        raise UnsupportedMediaType(
+            f"The request body must be {JSON_TYPE}, not {request.mimetype or 'untyped'}."
+        )
+    if request.body and not well_formed_parameters(request.content_type):
+        # openapi-core raises ValueError (a 500) on a parameter without '='
+        raise UnsupportedMediaType(
+            f"The Content-Type parameters are malformed: {request.content_type!r}; "
+            "each must be name=value."
+        )
+    return parse_json_body(request)
+
+
+def well_formed_parameters(content_type: str) -> bool:
+    """Whether each ``;``-separated parameter of a media type is one ``name=value``."""
+    return all(part.count("=") == 1 for part in content_type.split(";")[1:])
 
 
 def dump(body: Any) -> bytes:
