@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .dataset import Dataset
+from .query_index import CallTrackingIndex, Change
 
 DEFAULT_SESSION = "default"
 
@@ -26,9 +27,24 @@ class Session:
     lock: threading.RLock = field(default_factory=threading.RLock)
     last_used: float = field(default_factory=time.monotonic)
     version: int = 0  # bumped on every change, for persistence and tests
+    _index: CallTrackingIndex | None = field(default=None, repr=False, compare=False)
 
-    def changed(self) -> None:
+    def changed(self, change: Change | None = None) -> None:
+        """Count the change; keep the index exact by moving what ``change`` names, or drop
+        it when the change is not described."""
         self.version += 1
+        if self._index is None:
+            return
+        if change is None or self._index.records is not self.data.call_trackings:
+            self._index = None
+        else:
+            self._index.apply(change)
+
+    def call_tracking_index(self) -> CallTrackingIndex:
+        """The index over this session's call trackings, built on first use."""
+        if self._index is None or self._index.records is not self.data.call_trackings:
+            self._index = CallTrackingIndex(self.data.call_trackings)
+        return self._index
 
 
 class Store:
@@ -77,8 +93,10 @@ class Store:
     def set_baseline(self, baseline: Dataset) -> None:
         self.baseline = baseline
 
-    def notify(self, session: Session) -> None:
-        session.changed()
+    def notify(self, session: Session, change: Change | None = None) -> None:
+        """Call after every change to a session's data, naming the changed call trackings
+        when known (the list index then stays built)."""
+        session.changed(change)
         if self.on_change is not None:
             self.on_change(session)
 
