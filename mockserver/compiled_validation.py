@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -94,8 +94,11 @@ class ParameterCheck:
     validator: jsonschema_rs.Validator
     unmarshal: Callable[[Any], Any] | None
 
-    def read(self, source: Mapping[str, Any], enforce: bool) -> Any:
-        """The typed value, ``ABSENT`` if not sent; raises ``Rejected``."""
+    def read(self, source: Any, enforce: bool) -> Any:
+        """The typed value, ``ABSENT`` if not sent; raises ``Rejected``.
+
+        ``source`` is the query's MultiDict, the Headers or the path's dict.
+        """
         if self.name not in source:
             if self.default is not ABSENT:
                 return self.default
@@ -394,11 +397,15 @@ class CompiledValidator:
         self.spec = spec
         self.requests: dict[tuple[str, str], RequestCheck | None] = {}
         self.responses: dict[tuple[str, str], ResponseCheck | None] = {}
-        compiler = Compiler(spec)
-        for op in spec.operations.values():
-            key = (op.method.lower(), op.path)
-            self.requests[key] = _compile(compiler.request, *key)
-            self.responses[key] = _compile(compiler.response, *key)
+        try:
+            compiler = Compiler(spec)
+        except Unsupported as exc:
+            log.warning("every operation is validated by openapi-core alone: %s", exc)
+        else:
+            for op in spec.operations.values():
+                key = (op.method.lower(), op.path)
+                self.requests[key] = _compile(compiler.request, *key)
+                self.responses[key] = _compile(compiler.response, *key)
         self._reference: Validator | None = None
         self._lock = threading.Lock()
 

@@ -42,6 +42,10 @@ class HttpRequest:
             )
         return self._parameters
 
+    @parameters.setter
+    def parameters(self, value: RequestParameters) -> None:
+        self._parameters = value
+
     @property
     def full_url_pattern(self) -> str:
         return self.host_url.rstrip("/") + self.path_pattern

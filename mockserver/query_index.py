@@ -115,7 +115,8 @@ class CallTrackingIndex:
         """Move the changed records, drop the deleted ones, in every structure built."""
         gone = change.changed | change.deleted
         present = [self.records[i] for i in sorted(change.changed) if i in self.records]
-        for structure in [*self._orders.values(), *self._buckets.values()]:
+        structures: list[SortedOrder | Buckets] = [*self._orders.values(), *self._buckets.values()]
+        for structure in structures:
             for record_id in gone:
                 structure.remove(record_id)
             for ct in present:
