@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import CallTracking, Lead, Property
-from .query import SORT_KEYS, ListQuery, Page, build_predicates, cut_page
+from .query import SORT_FIELDS, SORT_KEYS, ListQuery, Page, build_predicates, cut_page, sort_key
 
 EMPTY: frozenset[int] = frozenset()
 FIELDS: dict[str, Callable[[CallTracking], Any]] = {
@@ -42,56 +42,76 @@ class Change:
 
 
 class SortedOrder:
-    """The records ascending by one ``SORT_KEYS`` key; each record's key is remembered, so a
-    changed record can be found where its old key placed it."""
+    """The records ascending by one sort key.
 
-    def __init__(self, key: Callable[[CallTracking], Any], records: Mapping[int, CallTracking]):
-        self.key = key
-        self.key_of = {ct.id: key(ct) for ct in records.values()}
-        self.items = sorted(records.values(), key=self._stored)
+    Each record's sort value is remembered (not its key tuple: a dict of values costs half
+    the memory), so that a changed record can be found where its old value placed it.
+    """
 
-    def _stored(self, ct: CallTracking) -> Any:
-        return self.key_of[ct.id]
+    def __init__(self, sort: str, records: Mapping[int, CallTracking]) -> None:
+        self.attr, self.nullable = SORT_FIELDS[sort]
+        self.value_of = {ct.id: getattr(ct, self.attr) for ct in records.values()}
+        self.items = sorted(records.values(), key=SORT_KEYS[sort])
+
+    def _stored(self, ct: CallTracking) -> tuple[Any, ...]:
+        return sort_key(self.value_of[ct.id], ct.id, self.nullable)
 
     def remove(self, record_id: int) -> None:
-        old = self.key_of.get(record_id)
-        if old is None:
+        if record_id not in self.value_of:
             return
+        old = sort_key(self.value_of[record_id], record_id, self.nullable)
         del self.items[bisect_left(self.items, old, key=self._stored)]
-        del self.key_of[record_id]
+        del self.value_of[record_id]
 
     def place(self, ct: CallTracking) -> None:
-        new = self.key(ct)
+        value = getattr(ct, self.attr)
+        new = sort_key(value, ct.id, self.nullable)
         self.items.insert(bisect_left(self.items, new, key=self._stored), ct)
-        self.key_of[ct.id] = new
+        self.value_of[ct.id] = value
 
 
 class Buckets:
-    """The ids of the records for each value of one field."""
+    """The ids of the records for each value of one field.
+
+    A value held by one record maps to its id alone: phone numbers and references are
+    nearly unique, and a set per record would cost 20 MB at 100,000 records.
+    """
 
     def __init__(self, value: Callable[[CallTracking], Any], records: Mapping[int, CallTracking]):
         self.value = value
         self.value_of: dict[int, Any] = {}
-        self.ids: dict[Any, set[int]] = {}
+        self.ids: dict[Any, int | set[int]] = {}
         for ct in records.values():
             self.place(ct)
 
     def get(self, value: Any) -> set[int] | frozenset[int]:
-        return self.ids.get(value, EMPTY)
+        found = self.ids.get(value)
+        if found is None:
+            return EMPTY
+        return frozenset((found,)) if isinstance(found, int) else found
 
     def remove(self, record_id: int) -> None:
         if record_id not in self.value_of:
             return
         old = self.value_of.pop(record_id)
-        ids = self.ids[old]
-        ids.discard(record_id)
-        if not ids:
+        found = self.ids[old]
+        if isinstance(found, int):
+            del self.ids[old]
+            return
+        found.discard(record_id)
+        if not found:
             del self.ids[old]
 
     def place(self, ct: CallTracking) -> None:
         value = self.value(ct)
         self.value_of[ct.id] = value
-        self.ids.setdefault(value, set()).add(ct.id)
+        found = self.ids.get(value)
+        if found is None:
+            self.ids[value] = ct.id
+        elif isinstance(found, int):
+            self.ids[value] = {found, ct.id}
+        else:
+            found.add(ct.id)
 
 
 class CallTrackingIndex:
@@ -103,7 +123,7 @@ class CallTrackingIndex:
 
     def order(self, sort: str) -> SortedOrder:
         if sort not in self._orders:
-            self._orders[sort] = SortedOrder(SORT_KEYS[sort], self.records)
+            self._orders[sort] = SortedOrder(sort, self.records)
         return self._orders[sort]
 
     def buckets(self, name: str) -> Buckets:
