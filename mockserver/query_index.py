@@ -22,6 +22,7 @@ from .model import CallTracking, Lead, Property
 from .query import SORT_FIELDS, SORT_KEYS, ListQuery, Page, build_predicates, cut_page, sort_key
 
 EMPTY: frozenset[int] = frozenset()
+MAX_MOVES = 256  # records moved one by one; a larger change rebuilds (if also > 1/32 of all)
 FIELDS: dict[str, Callable[[CallTracking], Any]] = {
     "user_id": lambda ct: ct.user_id,
     "status": lambda ct: ct.status,
@@ -131,9 +132,15 @@ class CallTrackingIndex:
             self._buckets[name] = Buckets(FIELDS[name], self.records)
         return self._buckets[name]
 
-    def apply(self, change: Change) -> None:
-        """Move the changed records, drop the deleted ones, in every structure built."""
+    def apply(self, change: Change) -> bool:
+        """Move the changed records, drop the deleted ones, in every structure built.
+
+        Returns False, changing nothing, when the change is so large that rebuilding is
+        cheaper (each move shifts a list of every record): the caller drops the index.
+        """
         gone = change.changed | change.deleted
+        if len(gone) > max(MAX_MOVES, len(self.records) // 32):
+            return False
         present = [self.records[i] for i in sorted(change.changed) if i in self.records]
         structures: list[SortedOrder | Buckets] = [*self._orders.values(), *self._buckets.values()]
         for structure in structures:
@@ -141,6 +148,7 @@ class CallTrackingIndex:
                 structure.remove(record_id)
             for ct in present:
                 structure.place(ct)
+        return True
 
     def select(
         self,

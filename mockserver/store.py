@@ -35,10 +35,12 @@ class Session:
         self.version += 1
         if self._index is None:
             return
-        if change is None or self._index.records is not self.data.call_trackings:
+        if (
+            change is None
+            or self._index.records is not self.data.call_trackings
+            or not self._index.apply(change)
+        ):
             self._index = None
-        else:
-            self._index.apply(change)
 
     def call_tracking_index(self) -> CallTrackingIndex:
         """The index over this session's call trackings, built on first use."""

@@ -187,3 +187,20 @@ def test_property_reference_and_lead_name_filters_each_use_their_own_ids() -> No
     )
     assert [ct.id for ct in page.items] == wanted
     assert len(wanted) > 0
+
+
+def test_a_change_to_most_records_rebuilds_rather_than_moves() -> None:
+    rng = random.Random(11)
+    store = Store(make_dataset(rng, 400))
+    session = store.session()
+    index = session.call_tracking_index()
+    q = ListQuery(sort="updated", descending=True, per_page=50)
+    index.select(q, session.data.leads, session.data.properties)
+    for ct in session.data.call_trackings.values():
+        ct.updated_at = "2031-01-01T00:00:00+04:00"
+    everything = frozenset(session.data.call_trackings)
+    assert index.apply(Change(changed=everything)) is False
+    store.notify(session, Change(changed=everything))
+    assert session.call_tracking_index() is not index
+    page = session.call_tracking_index().select(q, session.data.leads, session.data.properties)
+    assert ([c.id for c in page.items], page.count) == expected(session.data, q, None)
