@@ -8,8 +8,8 @@ response body a compiled validator of its media type's schema: microseconds.
 The fast path is only trusted to *accept*. When it finds anything wrong, the reference
 validator (openapi-core) looks at the same request or response and decides, so every error
 message is openapi-core's and a stricter fast path can never turn a valid request away.
-Formats are checked by openapi-core's own format checker, so both agree on them by
-construction. No verdict is cached. ``tests/test_validation_differential.py`` proves on
+Formats are checked as openapi-core checks them (``schema_formats``). No verdict is
+cached. ``tests/test_validation_differential.py`` proves on
 thousands of generated cases that both give the same verdicts and, on acceptance, the same
 parsed parameters.
 """
@@ -19,16 +19,16 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 import jsonschema_rs
 
 from .errors import BadRequest, Problem
 from .http import HttpRequest, HttpResponse
+from .schema_formats import Rewrites, UnmirroredFormats, reference_formats, rewrite_formats
 from .spec import Spec
 from .validation import INVALID_REQUEST, CheckedRequest, OpenApiCoreValidator, Validator
 
@@ -41,8 +41,6 @@ BOOLEAN_FALSE = ("n", "no", "f", "false", "off", "0")
 # Formats openapi-core turns into objects after validation (unmarshalling.schemas.util);
 # the fast path mirrors those it needs and leaves operations using the others to openapi-core.
 CONVERTED_FORMATS = frozenset({"date", "date-time", "uuid", "byte"})
-# Formats that apply to numbers: jsonschema_rs only calls custom format checks on strings.
-NUMERIC_FORMATS = frozenset({"int32", "int64", "float", "double"})
 
 
 def cast_boolean(value: str) -> bool:
@@ -232,7 +230,10 @@ class Compiler:
     rewrites: Rewrites = field(init=False)
 
     def __post_init__(self) -> None:
-        self.formats, self.rewrites = reference_formats(self.spec.document)
+        try:
+            self.formats, self.rewrites = reference_formats(self.spec.document)
+        except UnmirroredFormats as exc:
+            raise Unsupported(str(exc)) from exc
 
     def validator(self, schema: dict[str, Any]) -> jsonschema_rs.Validator:
         full = rewrite_formats(self.spec.standalone_schema(schema), self.rewrites)
@@ -308,86 +309,6 @@ class Compiler:
             validator=self.validator(schema),
             unmarshal=unmarshal,
         )
-
-
-def reference_formats(document: Any) -> tuple[dict[str, Callable[[str], bool]], Rewrites]:
-    """How to check every format the spec uses exactly as openapi-core checks it.
-
-    Returns the Python checks to hand jsonschema_rs, and the formats to rewrite into
-    keywords it runs natively (a Python callback per string cost more than the rest of the
-    validation). A format openapi-core's checker does not know (``uri`` without rfc3987)
-    passes there, so its keyword is dropped here, overriding jsonschema_rs's own check.
-    """
-    from openapi_schema_validator import oas31_format_checker
-
-    names = set(_formats_in(document))
-    numeric = names & NUMERIC_FORMATS
-    if numeric:
-        raise Unsupported(f"numeric formats {sorted(numeric)}")
-    checkers = oas31_format_checker.checkers
-    callbacks: dict[str, Callable[[str], bool]] = {}
-    rewrites: Rewrites = {}
-    for name in names:
-        if name not in checkers:
-            rewrites[name] = None
-        elif _checker_name(checkers[name][0]) in NATIVE_EQUIVALENTS:
-            rewrites[name] = NATIVE_EQUIVALENTS[_checker_name(checkers[name][0])]
-        else:
-            callbacks[name] = partial(oas31_format_checker.conforms, format=name)
-    return callbacks, rewrites
-
-
-def _checker_name(func: Callable[..., Any]) -> str:
-    return f"{func.__module__}.{func.__name__}"
-
-
-# jsonschema checks date-time as rfc3339_validator.validate_rfc3339(value.upper()): its regex
-# (ASCII digits, hours < 24, no leap second, ``$`` also before a final newline), year 0000
-# refused, the day within its month. Here the same rule as patterns. ``t`` and ``z`` are the
-# only characters that upper() turns into ones the regex accepts.
-_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
-_MONTH_DAY = (
-    "(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"  # any month: 01-28
-    "|(?:0[13-9]|1[0-2])-(?:29|30)"  # all but February: 29, 30
-    "|(?:0[13578]|1[02])-31)"  # the months of 31 days
-)
-_TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?"
-_OFFSET = "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
-RFC3339_PATTERN = f"^(?:[0-9]{{4}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)[Tt]{_TIME}{_OFFSET}\\n?$"
-Rewrites = dict[str, "dict[str, Any] | None"]
-NATIVE_EQUIVALENTS: dict[str, dict[str, Any]] = {
-    "jsonschema._format.is_datetime": {
-        "allOf": [{"pattern": RFC3339_PATTERN}, {"not": {"pattern": "^0000"}}]
-    },
-    "jsonschema._format.is_email": {"pattern": "@"},  # '"@" in instance'
-}
-
-
-def rewrite_formats(node: Any, rewrites: Rewrites) -> Any:
-    """A copy of a schema where each rewritten ``format`` is its equivalent (or nothing)."""
-    if isinstance(node, list):
-        return [rewrite_formats(v, rewrites) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: rewrite_formats(v, rewrites) for k, v in node.items()}
-    name = out.get("format")
-    if isinstance(name, str) and name in rewrites:
-        del out["format"]
-        equivalent = rewrites[name]
-        if equivalent is not None:
-            out["allOf"] = [*out.get("allOf", []), equivalent]
-    return out
-
-
-def _formats_in(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        if isinstance(node.get("format"), str) and isinstance(node.get("type"), str | list):
-            yield node["format"]
-        for value in node.values():
-            yield from _formats_in(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _formats_in(value)
 
 
 class CompiledValidator:

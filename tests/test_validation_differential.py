@@ -31,10 +31,11 @@ from werkzeug.routing import Map, Rule
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from mockserver.compiled_validation import NATIVE_EQUIVALENTS, CompiledValidator
+from mockserver.compiled_validation import CompiledValidator
 from mockserver.errors import ApiError, BadRequest, ContractViolation
 from mockserver.http import HttpRequest, HttpResponse
 from mockserver.pipeline import JSON_TYPE, dump, read_body
+from mockserver.schema_formats import NATIVE_EQUIVALENTS
 from mockserver.spec import Spec
 from mockserver.validation import OpenApiCoreValidator, any_host
 
