@@ -135,7 +135,8 @@ def start_prism(port: int) -> Server | str:
         ready.set()
 
     threading.Thread(target=watch, daemon=True).start()
-    if not ready.wait(timeout=600) or process.poll() is not None:
+    listening = ready.wait(timeout=600) and any("Prism is listening" in line for line in lines)
+    if not listening or process.poll() is not None:
         os.killpg(process.pid, signal.SIGTERM)
         return "skipped: Prism did not start: " + "".join(lines[-3:]).strip()
     server = Server(process, f"http://127.0.0.1:{port}", time.perf_counter() - began)
