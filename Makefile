@@ -17,11 +17,16 @@ run: $(STAMP)
 	$(BIN)/mockserver serve $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockserver tests
+	$(BIN)/ruff check mockserver tests bench
 	$(BIN)/hadolint Dockerfile
 
 test: lint
 	$(BIN)/pytest -q $(ARGS)
+
+# Starts real server processes and drives them with wrk (apt-get install wrk) or a Python
+# load generator; Prism runs through npx where Node is installed. Writes docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -35,7 +35,7 @@ from .settings import Settings
 from .snapshots import StateFile
 from .spec import ADMIN_SPEC, Operation, Spec
 from .store import DEFAULT_SESSION, SESSION_HEADER, Store, session_name
-from .validation import OpenApiCoreValidator
+from .validation import OpenApiCoreValidator, Validator
 
 log = logging.getLogger("mockserver")
 # Paths that are the mock's own, not attempts at the API: never journaled.
@@ -52,20 +52,21 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
                   seed=settings.seed, journal_size=settings.journal_size)
     personas = Personas(fixtures.personas)
     state_file = _open_state_file(settings, spec, personas, store)
-    validator = OpenApiCoreValidator(spec)
+    validator = make_validator(settings, spec)
+    check_responses = not (settings.no_response_validation or settings.no_validation)
     delays = Delays()
     pipeline = Pipeline(
         store,
         personas,
         validator,
-        None if settings.no_response_validation else validator,
+        validator if check_responses else None,
         Clock(settings.now),
         spec,
         settings.max_delay_ms,
         delays,
     )
     admin_spec = Spec.load(ADMIN_SPEC)
-    admin_validator = OpenApiCoreValidator(admin_spec)
+    admin_validator = checking_validator(settings, admin_spec)  # never off: it guards state
     context = AdminContext(settings, spec, admin_spec, store, personas, fixtures,
                            shipped_recordings())
     app = Flask(__name__)
@@ -131,6 +132,28 @@ def _journal_observer(store: Store) -> Any:
             session.journal.add(record)
 
     return journal
+
+
+def make_validator(settings: Settings, spec: Spec) -> Validator:
+    """The validator the settings ask for; ``--no-validation`` is for benchmarks only."""
+    from .compiled_validation import UncheckedValidator
+
+    if settings.no_validation:
+        log.warning(
+            "VALIDATION IS OFF (--no-validation): requests and responses are not checked "
+            "against the contract. Use this for benchmarking only."
+        )
+        return UncheckedValidator(spec)
+    return checking_validator(settings, spec)
+
+
+def checking_validator(settings: Settings, spec: Spec) -> Validator:
+    """The fast validator (compiled from the spec), or openapi-core when asked for."""
+    from .compiled_validation import CompiledValidator
+
+    if settings.validator == "openapi-core":
+        return OpenApiCoreValidator(spec)
+    return CompiledValidator(spec)
 
 
 def _add_api_routes(app: Flask, spec: Spec, pipeline: Pipeline) -> None:

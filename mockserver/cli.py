@@ -35,8 +35,12 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         else:
             kind = {"int": int, "Path": Path, "float": float}.get(base_type(f.type), str)
             parser.add_argument(
-                flag, type=kind, default=None, help=help_text, metavar=f.name.upper()
-            )
+                flag,
+                type=kind,
+                default=None,
+                help=help_text,
+                metavar=f.name.upper(),
+            )  # choices are checked by Settings, case-insensitively, naming the variable too
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -7,10 +7,12 @@ validator reads them directly, and any web server can be adapted to them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+if TYPE_CHECKING:
+    from openapi_core.datatypes import RequestParameters
 
 
 @dataclass
@@ -24,15 +26,25 @@ class HttpRequest:
     path_params: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     content_type: str = "application/octet-stream"
-    parameters: RequestParameters = field(init=False)
+    _parameters: RequestParameters | None = field(default=None, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.parameters = RequestParameters(
-            query=self.query,
-            header=self.headers,
-            cookie=ImmutableMultiDict(),
-            path=dict(self.path_params),
-        )
+    @property
+    def parameters(self) -> RequestParameters:
+        """openapi-core's view of the parameters, made on first use (only it needs them)."""
+        if self._parameters is None:
+            from openapi_core.datatypes import RequestParameters
+
+            self._parameters = RequestParameters(
+                query=self.query,
+                header=self.headers,
+                cookie=ImmutableMultiDict(),
+                path=dict(self.path_params),
+            )
+        return self._parameters
+
+    @parameters.setter
+    def parameters(self, value: RequestParameters) -> None:
+        self._parameters = value
 
     @property
     def full_url_pattern(self) -> str:

@@ -7,7 +7,7 @@ write, under the session's lock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -16,7 +16,8 @@ from .access import DELETE, READ, UPDATE, Persona
 from .clock import Clock
 from .errors import ApiError, Forbidden, NotFound, Problem
 from .model import CallTracking
-from .query import parse_list_query, run_query, unknown_filters
+from .query import parse_list_query, unknown_filters
+from .query_index import Change
 from .render import absolute_url, parse_expand, render_call_tracking
 from .store import DEFAULT_SESSION, Session
 
@@ -27,7 +28,7 @@ EXPAND_HEADER = "X-MyCRM-Expand-Data"
 class Notifier(Protocol):
     """Told after each change (the ``Store``; a stand-in that ignores it for dry runs)."""
 
-    def notify(self, session: Session) -> None: ...
+    def notify(self, session: Session, change: Change | None = None) -> None: ...
 
 
 @dataclass
@@ -65,10 +66,8 @@ def list_call_trackings(call: Call) -> Reply:
     expand, unknown_expand = parse_expand(call.headers.get(EXPAND_HEADER))
     data = call.session.data
     persona = call.persona
-    records: Iterable[CallTracking] = data.call_trackings.values()
-    if not persona.sees_all():
-        records = (ct for ct in records if ct.user_id == persona.user_id)
-    page = run_query(records, q, data.leads, data.properties)
+    owner = None if persona.sees_all() else persona.user_id
+    page = call.session.call_tracking_index().select(q, data.leads, data.properties, owner)
     link = call.base_url, call.link_session
     body = {
         "call_trackings": [
@@ -87,16 +86,16 @@ def bulk_update_call_trackings(call: Call) -> Reply:
     targets = _targets(call, body.get("calltrackings"), UPDATE)
     changes = _planned_changes(call, body["operations"])
     now = call.clock.now()
-    changed = False
+    changed = set()
     for ct in targets:
         updates = {k: v for k, v in changes.items() if getattr(ct, k) != v}
         for name, value in updates.items():
             setattr(ct, name, value)
         if updates:
             ct.updated_at = now
-            changed = True
+            changed.add(ct.id)
     if changed:
-        call.store.notify(call.session)
+        call.store.notify(call.session, Change(changed=frozenset(changed)))
     expand, unknown_expand = parse_expand(call.headers.get(EXPAND_HEADER))
     link = call.base_url, call.link_session
     rendered = [render_call_tracking(ct, persona, data, expand, *link) for ct in targets]
@@ -111,7 +110,7 @@ def bulk_delete_call_trackings(call: Call) -> Reply:
     for ct in targets:
         del call.session.data.call_trackings[ct.id]
     if targets:
-        call.store.notify(call.session)
+        call.store.notify(call.session, Change(deleted=frozenset(ct.id for ct in targets)))
     return Reply(204)
 
 
@@ -119,7 +118,7 @@ def delete_call_tracking(call: Call) -> Reply:
     ct = _readable(call, call.path["id"])
     _require(call.persona, DELETE, [ct])
     del call.session.data.call_trackings[ct.id]
-    call.store.notify(call.session)
+    call.store.notify(call.session, Change(deleted=frozenset({ct.id})))
     return Reply(204)
 
 

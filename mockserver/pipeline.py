@@ -25,6 +25,7 @@ from .http import HttpRequest, HttpResponse
 from .operations import HANDLERS, Call, Reply
 from .prefer import HEADER as PREFER_HEADER
 from .prefer import forced_error, forced_reply, parse_prefer
+from .query_index import Change
 from .spec import Operation, Spec
 from .store import SESSION_HEADER, Session, Store, session_name
 from .validation import CheckedRequest, Validator, parse_json_body
@@ -64,8 +65,8 @@ class _Discard:
     """A store stand-in for dry runs: changes to a throwaway copy are not reported."""
 
     @staticmethod
-    def notify(session: Session) -> None:
-        return None
+    def notify(session: Session, change: Change | None = None) -> None:
+        session.changed(change)  # the copy's own index stays exact; nobody else is told
 
 
 class Pipeline:
@@ -207,12 +208,27 @@ def injected_message(status: int) -> str:
 
 def read_request(validator: Validator, request: HttpRequest) -> CheckedRequest:
     """Refuse a non-JSON body, decode the JSON safely, then check it all against the spec."""
+    return validator.check_request(request, read_body(request))
+
+
+def read_body(request: HttpRequest) -> Any:
+    """The decoded JSON body (None if empty), or the 4xx that stops it before validation."""
     if request.body and request.mimetype != JSON_TYPE:
         raise UnsupportedMediaType(
             f"The request body must be {JSON_TYPE}, not {request.mimetype or 'untyped'}."
         )
-    body = parse_json_body(request)
-    return validator.check_request(request, body)
+    if request.body and not well_formed_parameters(request.content_type):
+        # openapi-core raises ValueError (a 500) on a parameter without '='
+        raise UnsupportedMediaType(
+            f"The Content-Type parameters are malformed: {request.content_type!r}; "
+            "each must be name=value."
+        )
+    return parse_json_body(request)
+
+
+def well_formed_parameters(content_type: str) -> bool:
+    """Whether each ``;``-separated parameter of a media type is one ``name=value``."""
+    return all(part.count("=") == 1 for part in content_type.split(";")[1:])
 
 
 def respond(reply: Reply) -> HttpResponse:

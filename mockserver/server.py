@@ -29,6 +29,10 @@ from waitress.server import create_server
 from .flask_glue import DROP_KEY
 
 log = logging.getLogger("mockserver")
+# waitress warns on every queued task; under load that is thousands of lines a second, which
+# slow the server down and drown the request log. Queueing is normal with more clients than
+# threads, so only errors from that logger are kept.
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 class DropConnections:

@@ -37,6 +37,9 @@ def _opt(
     return field(metadata=metadata, **kwargs)
 
 
+VALIDATORS = ("fast", "openapi-core")
+
+
 @dataclass
 class Settings:
     host: str = _opt("interface to listen on", default="127.0.0.1")
@@ -48,6 +51,17 @@ class Settings:
     fixtures: Path = _opt("directory of fixture YAML files", default_factory=default_fixtures_dir)
     no_response_validation: bool = _opt(
         "do not check the mock's own responses against the contract", default=False
+    )
+    validator: str = _opt(
+        "how requests and responses are checked: 'fast' (checks compiled from the spec, "
+        "openapi-core words the errors) or 'openapi-core' (the reference; slow)",
+        choices=VALIDATORS,
+        default="fast",
+    )
+    no_validation: bool = _opt(
+        "FOR BENCHMARKING ONLY: check neither requests nor responses against the contract "
+        "(parameters are still typed; a request that breaks the contract may get a 500)",
+        default=False,
     )
     now: str | None = _opt(
         "pin the clock stamped on changes (ISO 8601), for byte-identical runs", default=None

@@ -19,6 +19,7 @@ from .dataset import Dataset
 from .errors import BadRequest, Problem
 from .faults import Faults
 from .journal import Journal
+from .query_index import CallTrackingIndex, Change
 
 DEFAULT_SESSION = "default"
 SESSION_HEADER = "X-Mock-Session"
@@ -49,12 +50,29 @@ class Session:
     lock: threading.RLock = field(default_factory=threading.RLock)
     last_used: float = field(default_factory=time.monotonic)
     version: int = 0  # bumped on every change, for persistence and tests
+    _index: CallTrackingIndex | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.faults = Faults(self.seed, self.name)
 
-    def changed(self) -> None:
+    def changed(self, change: Change | None = None) -> None:
+        """Count the change; keep the index exact by moving what ``change`` names, or drop
+        it when the change is not described."""
         self.version += 1
+        if self._index is None:
+            return
+        if (
+            change is None
+            or self._index.records is not self.data.call_trackings
+            or not self._index.apply(change)
+        ):
+            self._index = None
+
+    def call_tracking_index(self) -> CallTrackingIndex:
+        """The index over this session's call trackings, built on first use."""
+        if self._index is None or self._index.records is not self.data.call_trackings:
+            self._index = CallTrackingIndex(self.data.call_trackings)
+        return self._index
 
 
 class Store:
@@ -118,8 +136,10 @@ class Store:
     def set_baseline(self, baseline: Dataset) -> None:
         self.baseline = baseline
 
-    def notify(self, session: Session) -> None:
-        session.changed()
+    def notify(self, session: Session, change: Change | None = None) -> None:
+        """Call after every change to a session's data, naming the changed call trackings
+        when known (the list index then stays built)."""
+        session.changed(change)
         if self.on_change is not None:
             self.on_change(session)
 

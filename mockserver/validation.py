@@ -12,19 +12,14 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
-
-from openapi_core import OpenAPI
-from openapi_core.casting.schemas.exceptions import CastError
-from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
-from openapi_core.unmarshalling.request.unmarshallers import V31RequestParametersUnmarshaller
-from openapi_core.validation.request import exceptions as req_errors
-from openapi_core.validation.request.validators import V31RequestBodyValidator
-from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import BadRequest, ContractViolation, Problem
 from .http import HttpRequest, HttpResponse
 from .spec import Spec
+
+if TYPE_CHECKING:
+    from openapi_core.validation.request import exceptions as req_errors
 
 INVALID_REQUEST = "The request does not match the API contract."
 
@@ -123,15 +118,26 @@ class OpenApiCoreValidator:
     validated, since the pipeline decodes it itself: openapi-core's unmarshalling walks
     every value of a body and costs seconds on a large one (a state import), validation
     milliseconds, with the same verdict.
+
+    openapi-core is imported here rather than at the top: importing it costs a quarter of a
+    second, and the fast validator only needs it for the first rejected request.
     """
 
     def __init__(self, spec: Spec) -> None:
+        from openapi_core import OpenAPI
+        from openapi_core.unmarshalling.request.unmarshallers import (
+            V31RequestParametersUnmarshaller,
+        )
+        from openapi_core.validation.request.validators import V31RequestBodyValidator
+
         self.spec = spec
         self.openapi = OpenAPI.from_dict(validation_document(spec.document))
         self._parameters = V31RequestParametersUnmarshaller(self.openapi.spec)
         self._body = V31RequestBodyValidator(self.openapi.spec)
 
     def check_request(self, request: HttpRequest, body: Any) -> CheckedRequest:
+        from openapi_core.validation.request import exceptions as req_errors
+
         result = self._parameters.unmarshal(request)
         body_errors = [  # an absent optional body is fine, as in openapi-core's own checks
             e for e in self._body.iter_errors(request)
@@ -188,6 +194,9 @@ def any_host(document: dict[str, Any]) -> dict[str, Any]:
 
 def _problems(error: Exception) -> Iterable[Problem]:
     """One ``Problem`` per schema error, located where the client can fix it."""
+    from openapi_core.validation.request import exceptions as req_errors
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
     if isinstance(error, req_errors.SecurityValidationError):
         return []  # bearer tokens are checked by the pipeline, before validation
     if isinstance(error, req_errors.ParameterValidationError):
@@ -240,6 +249,11 @@ def _where(error: Any) -> str:
 
 
 def _reasons(error: req_errors.ParameterValidationError) -> list[str]:
+    from openapi_core.casting.schemas.exceptions import CastError
+    from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
+    from openapi_core.validation.request import exceptions as req_errors
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
     cause = error.__cause__
     if isinstance(error, req_errors.MissingParameterError):
         return ["is required"]
@@ -260,6 +274,8 @@ def _short(text: str, limit: int = 200) -> str:
 
 
 def _describe(error: Exception) -> str:
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
     cause = error.__cause__
     if isinstance(cause, InvalidSchemaValue):
         details = ", ".join(
