@@ -1,0 +1,76 @@
+"""``mockserver contract``: settle the plan, run, report, and exit 0, 1 or 2.
+
+Everything that can stop the run before it starts (options, credentials, an unreachable
+target, credentials the target refuses) is checked first and ends with exit 2 and one
+line saying which. Every line printed or written goes through the masker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..spec import Spec
+from .assumptions import AssumptionIndex
+from .credentials import CredentialsError, Token, fetch_token
+from .options import ContractOptions, OptionsError, options_from
+from .policy import WritePolicy
+from .report import EXIT_NOT_RUN, build, header, results
+from .runner import Plan, RunError, run
+from .secrets import Masker
+from .target import TargetError, probe
+
+PROG = "mockserver contract"
+
+
+def main(args: argparse.Namespace) -> int:
+    masker = Masker()
+    try:
+        options = options_from(args)
+        for secret in options.secrets:
+            masker.add(secret)
+        plan = make_plan(options, masker)
+    except (OptionsError, CredentialsError, TargetError) as exc:
+        return _fail(masker, str(exc))
+    except (OSError, ValueError) as exc:  # an unreadable or malformed contract
+        return _fail(masker, f"cannot load the contract: {exc}")
+    print(masker(header(plan)) + "\n", flush=True)
+    try:
+        outcome = run(plan)
+    except (OptionsError, RunError, TargetError) as exc:
+        return _fail(masker, str(exc))
+    index = AssumptionIndex(plan.spec)
+    report = build(outcome.findings, index)
+    print(masker(results(report, outcome, index, options.strict)), flush=True)
+    if options.junit_xml is not None:
+        from . import junit
+
+        junit.write(options.junit_xml, plan, report, outcome, options.strict, masker)
+        print(f"JUnit report: {options.junit_xml}")
+    return report.status(outcome, options.strict)
+
+
+def make_plan(options: ContractOptions, masker: Masker) -> Plan:
+    options.validate()
+    spec = Spec.load(options.spec)
+    base_url = str(options.base_url).rstrip("/")
+    token = obtain_token(options)
+    masker.add(token.value)
+    target = probe(base_url, options.request_timeout)
+    list_path = next(op.path for op in spec.operations.values()
+                     if op.method == "GET" and "{" not in op.path)
+    target.check_credentials(list_path, {"Authorization": f"Bearer {token.value}"})
+    policy = WritePolicy.for_target(spec, target.kind, options.allow_writes, base_url)
+    return Plan(options, spec, target, token, policy)
+
+
+def obtain_token(options: ContractOptions) -> Token:
+    if options.token:
+        return Token(options.token, "given with --token or MOCKSERVER_CONTRACT_TOKEN")
+    return fetch_token(str(options.token_url), str(options.client_id),
+                       str(options.client_secret), options.request_timeout)
+
+
+def _fail(masker: Masker, message: str) -> int:
+    print(masker(f"{PROG}: {message}"), file=sys.stderr, flush=True)
+    return EXIT_NOT_RUN
