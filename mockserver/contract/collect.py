@@ -72,19 +72,23 @@ class Collector:
         self.spec = spec
         self.index = AssumptionIndex(spec)
         self.findings: list[Finding] = []
-        self.requests = 0
+        self.requests: dict[str, int] = {}  # phase -> responses received
         self._operations = {(op.method, op.path): op_id for op_id, op in spec.operations.items()}
         self._validators: dict[str, jsonschema_rs.Validator] = {}
         self._revalidated: set[str] = set()
 
     def scenario(self, recorder: ScenarioRecorder, phase: str) -> None:
-        self.requests += sum(1 for i in recorder.interactions.values() if i.response is not None)
+        answered = sum(1 for i in recorder.interactions.values() if i.response is not None)
+        self.count(phase, answered)
         for case_id, checks in recorder.checks.items():
             for node in checks:
                 if node.status == Status.FAILURE and node.failure_info is not None:
                     failure = node.failure_info.failure
                     self.findings += self.translate(node.name, failure, recorder,
                                                     failure.case_id or case_id, phase)
+
+    def count(self, phase: str, requests: int) -> None:
+        self.requests[phase] = self.requests.get(phase, 0) + requests
 
     def filter_probe(self, rule: EnumFilter, value: Any, request: str, status: int,
                      wrong: list[Any], body: str) -> None:

@@ -100,7 +100,9 @@ def header(plan: Plan) -> str:
 
 
 def results(report: Report, outcome: Outcome, index: AssumptionIndex, strict: bool) -> str:
-    lines = [f"{outcome.requests} requests in {outcome.seconds:.1f} s."]
+    phases = ", ".join(f"{phase} {n}" for phase, n in outcome.requests.items())
+    total = sum(outcome.requests.values())
+    lines = [f"{total} requests answered in {outcome.seconds:.1f} s ({phases or 'none'})."]
     if outcome.refused:
         lines.append(f"\nHeld back by the write policy ({len(outcome.refused)}), never sent:")
         lines += [_cut(f"  - {r.method} {r.url}: {r.reason}; body {r.body or '(none)'}", LINE)

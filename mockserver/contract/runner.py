@@ -59,7 +59,7 @@ class Plan:
 @dataclass
 class Outcome:
     findings: list[Finding] = field(default_factory=list)
-    requests: int = 0
+    requests: dict[str, int] = field(default_factory=dict)  # phase -> requests answered
     errors: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     seconds: float = 0.0
@@ -95,7 +95,7 @@ def probe_filters(plan: Plan, collector: Collector) -> None:
         for query in probes(rule):
             target = f"{path}?{urlencode(query)}"
             reply = send("GET", plan.target.base_url + target, headers, plan.target.timeout)
-            collector.requests += 1
+            collector.count("filter probe", 1)
             wrong = items_not_matching(rule, query, reply.json()) if reply.status == 200 else []
             if wrong:
                 collector.filter_probe(rule, query[rule.parameter], f"GET {target}",
@@ -136,6 +136,8 @@ def config_dict(plan: Plan) -> dict[str, Any]:
         "request-timeout": options.request_timeout,
         "cache": {"enabled": False},
         "phases": phases,
+        # Keep testing an operation after its first failure: the report lists every drift.
+        "continue-on-failure": True,
     }
     if options.seed is not None:
         config["seed"] = options.seed
