@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode
 
 from mockserver.app import create_app
 from mockserver.server import Server
@@ -127,8 +127,7 @@ class TokenEndpoint:
     """An OAuth 2.0 client-credentials endpoint (RFC 6749 4.4) for one client."""
 
     def __init__(self, client_id: str, client_secret: str, access_token: str) -> None:
-        self.expected = "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()
-                                                    ).decode()
+        self.client = (client_id, client_secret)
         self.access_token = access_token
         self.received: list[dict[str, str]] = []
 
@@ -137,7 +136,7 @@ class TokenEndpoint:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
         form = dict(parse_qsl(body))
         self.received.append(form)
-        if environ.get("HTTP_AUTHORIZATION") != self.expected:
+        if self._client(environ.get("HTTP_AUTHORIZATION", "")) != self.client:
             answer = ("401 Unauthorized", {"error": "invalid_client",
                                            "error_description": "Invalid client credentials"})
         elif form.get("grant_type") != "client_credentials":
@@ -147,6 +146,15 @@ class TokenEndpoint:
                                  "expires_in": 1800})
         start_response(answer[0], [("Content-Type", "application/json")])
         return [json.dumps(answer[1]).encode()]
+
+    @staticmethod
+    def _client(header: str) -> tuple[str, str] | None:
+        """HTTP Basic, whose user and password are form-encoded (RFC 6749 2.3.1)."""
+        scheme, _, encoded = header.partition(" ")
+        if scheme != "Basic":
+            return None
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+        return unquote_plus(user), unquote_plus(password)
 
 
 @contextmanager

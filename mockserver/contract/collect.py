@@ -122,7 +122,7 @@ class Collector:
                             key=(failure.title,))]
         case = node.value
         response = recorder.find_response(case_id=case_id)
-        base = dict(
+        base: dict[str, Any] = dict(
             operation_id=self._operations.get((case.method.upper(), case.operation.path))
             or self._operations.get((case.operation.method.upper(), case.operation.path)),
             label=f"{case.operation.method.upper()} {case.operation.path}",
@@ -207,9 +207,9 @@ class Collector:
             chain = self.index.schema_chain(start, list(error.evaluation_path))
             keyword = str(error.evaluation_path[-1]) if error.evaluation_path else ""
             if keyword == "required":
-                missing = join(chain[-1], "properties", error.kind.property)
-                chain += self.index.follow(missing)
-                keyword = f"required {error.kind.property}"
+                name = str(getattr(error.kind, "property", ""))  # ValidationErrorKind.Required
+                chain += self.index.follow(join(chain[-1], "properties", name))
+                keyword = f"required {name}"
             instance = "/".join(map(str, error.instance_path))
             yield tuple(chain), keyword, error.message, instance
 

@@ -10,17 +10,21 @@ from __future__ import annotations
 import argparse
 import sys
 
+import yaml
+
 from ..spec import Spec
 from .assumptions import AssumptionIndex
 from .credentials import CredentialsError, Token, fetch_token
 from .options import ContractOptions, OptionsError, options_from
-from .policy import WritePolicy
+from .policy import BULK_DELETE, BULK_UPDATE, LIST, SINGLE_DELETE, WritePolicy
 from .report import EXIT_NOT_RUN, build, header, results
 from .runner import Plan, RunError, run
 from .secrets import Masker
 from .target import TargetError, probe
 
 PROG = "mockserver contract"
+# The credentials check lists; the write policy names the writes.
+REQUIRED_OPERATIONS = (LIST, BULK_UPDATE, BULK_DELETE, SINGLE_DELETE)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -32,7 +36,7 @@ def main(args: argparse.Namespace) -> int:
         plan = make_plan(options, masker)
     except (OptionsError, CredentialsError, TargetError) as exc:
         return _fail(masker, str(exc))
-    except (OSError, ValueError) as exc:  # an unreadable or malformed contract
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # an unreadable or unusable contract
         return _fail(masker, f"cannot load the contract: {exc}")
     print(masker(header(plan)) + "\n", flush=True)
     try:
@@ -53,13 +57,15 @@ def main(args: argparse.Namespace) -> int:
 def make_plan(options: ContractOptions, masker: Masker) -> Plan:
     options.validate()
     spec = Spec.load(options.spec)
+    missing = [op for op in REQUIRED_OPERATIONS if op not in spec.operations]
+    if missing:
+        raise ValueError(f"it has no operation {', '.join(missing)}, which the run relies on")
     base_url = str(options.base_url).rstrip("/")
     token = obtain_token(options)
     masker.add(token.value)
     target = probe(base_url, options.request_timeout)
-    list_path = next(op.path for op in spec.operations.values()
-                     if op.method == "GET" and "{" not in op.path)
-    target.check_credentials(list_path, {"Authorization": f"Bearer {token.value}"})
+    target.check_credentials(spec.operations[LIST].path,
+                             {"Authorization": f"Bearer {token.value}"})
     policy = WritePolicy.for_target(spec, target.kind, options.allow_writes, base_url)
     return Plan(options, spec, target, token, policy)
 

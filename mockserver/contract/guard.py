@@ -60,7 +60,7 @@ class Guard:
             guard.check(request)
             return original(adapter, request, *args, **kwargs)
 
-        HTTPAdapter.send = send  # type: ignore[method-assign]
+        HTTPAdapter.send = send  # type: ignore[method-assign,assignment]
         try:
             yield self
         finally:

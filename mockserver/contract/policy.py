@@ -28,6 +28,7 @@ from ..spec import Spec, template_to_regex
 
 # RFC 9110 section 9.2.1: methods whose semantics are read-only.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"})
+LIST = "listCallTrackings"
 BULK_UPDATE = "bulkUpdateCallTrackings"
 BULK_DELETE = "bulkDeleteCallTrackings"
 SINGLE_DELETE = "deleteCallTracking"
@@ -43,7 +44,7 @@ class TargetKind(StrEnum):
 class WritePolicy:
     kind: TargetKind
     allow_writes: bool
-    base_path: str  # the base URL's path, "" or "/api/v2"
+    base_url: str  # http://host:port[/base/path], no trailing slash
     bulk_path: str  # /calltrackings
     single_delete_path: str  # /calltrackings/{id}
 
@@ -53,7 +54,7 @@ class WritePolicy:
         return cls(
             kind,
             allow_writes,
-            urlsplit(base_url).path.rstrip("/"),
+            base_url.rstrip("/"),
             spec.operations[BULK_UPDATE].path,
             spec.operations[SINGLE_DELETE].path,
         )
@@ -115,10 +116,12 @@ class WritePolicy:
         return f"{method} {path} is not a write this run may send to a real deployment"
 
     def _relative_path(self, url: str) -> str | None:
-        path = urlsplit(url).path
-        if not path.startswith(self.base_path + "/"):
+        """The path below the base URL, or None for a URL elsewhere (another host...)."""
+        base, target = urlsplit(self.base_url), urlsplit(url)
+        same_origin = (base.scheme, base.netloc) == (target.scheme, target.netloc)
+        if not same_origin or not target.path.startswith(base.path + "/"):
             return None
-        return path[len(self.base_path):]
+        return target.path[len(base.path):]
 
     def _names_one_record(self, path: str) -> bool:
         match = template_to_regex(self.single_delete_path).match(path)

@@ -75,7 +75,7 @@ def header(plan: Plan) -> str:
         lines.append(f"Target: the mock (GET /__mock/health says so); private session "
                      f"{target.session}, reset before each phase; every operation is "
                      "exercised, the stateful phase included.")
-    elif options.allow_writes:
+    elif plan.policy.allow_writes:
         lines.append("Target: a REAL deployment. WRITES ALLOWED (--allow-writes): bulk PATCH "
                      "(always listing ids) and single DELETE are sent and change real data; "
                      "a bulk DELETE (delete-all) is never sent.")

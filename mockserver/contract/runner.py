@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import schemathesis
+from schemathesis import BaseSchema
 from schemathesis.checks import CHECKS
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import StopReason, events, from_schema
@@ -107,14 +108,13 @@ def _selected(plan: Plan, check: str) -> bool:
     return checks is None or check in checks
 
 
-def load_schema(plan: Plan) -> Any:
+def load_schema(plan: Plan) -> BaseSchema:
     """The contract as schemathesis reads it, narrowed to what the run may send."""
     config = SchemathesisConfig.from_dict(config_dict(plan))
-    schema = schemathesis.openapi.from_dict(plan.policy.request_document(plan.spec),
-                                            config=config)
+    document = plan.policy.request_document(plan.spec)
     policy = plan.policy
-    schema = schema.exclude(lambda ctx: not policy.may_route(ctx.operation.method,
-                                                             ctx.operation.path))
+    schema = schemathesis.openapi.from_dict(document, config=config).exclude(
+        lambda ctx: not policy.may_route(ctx.operation.method, ctx.operation.path))
     checks = plan.options.check_list
     if checks is not None:
         unknown = sorted(set(checks) - set(CHECKS.get_all_names()))

@@ -1,5 +1,9 @@
 """Secrets never reach the terminal, the CI log or the JUnit file: everything printed or
-written by ``mockserver contract`` goes through one ``Masker`` that knows them all."""
+written by ``mockserver contract`` goes through one ``Masker`` that knows them all.
+
+Every occurrence is masked, however short the secret: a one-letter token garbles the
+output, which is the lesser harm.
+"""
 
 from __future__ import annotations
 
