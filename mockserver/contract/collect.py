@@ -122,10 +122,10 @@ class Collector:
                             key=(failure.title,))]
         case = node.value
         response = recorder.find_response(case_id=case_id)
+        method = case.operation.method.upper()  # the operation's, even for a probe of another
         base: dict[str, Any] = dict(
-            operation_id=self._operations.get((case.method.upper(), case.operation.path))
-            or self._operations.get((case.operation.method.upper(), case.operation.path)),
-            label=f"{case.operation.method.upper()} {case.operation.path}",
+            operation_id=self._operations.get((method, case.operation.path)),
+            label=f"{method} {case.operation.path}",
             status=response.status_code if response is not None else None,
             detail=failure.message,
             request=_request_line(case, response),

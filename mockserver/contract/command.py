@@ -34,10 +34,8 @@ def main(args: argparse.Namespace) -> int:
         for secret in options.secrets:
             masker.add(secret)
         plan = make_plan(options, masker)
-    except (OptionsError, CredentialsError, TargetError) as exc:
+    except (OptionsError, UnusableContract, CredentialsError, TargetError) as exc:
         return _fail(masker, str(exc))
-    except (OSError, ValueError, yaml.YAMLError) as exc:  # an unreadable or unusable contract
-        return _fail(masker, f"cannot load the contract: {exc}")
     print(masker(header(plan)) + "\n", flush=True)
     try:
         outcome = run(plan)
@@ -54,12 +52,13 @@ def main(args: argparse.Namespace) -> int:
     return report.status(outcome, options.strict)
 
 
+class UnusableContract(Exception):
+    """The contract file cannot be read, or lacks what the run relies on."""
+
+
 def make_plan(options: ContractOptions, masker: Masker) -> Plan:
     options.validate()
-    spec = Spec.load(options.spec)
-    missing = [op for op in REQUIRED_OPERATIONS if op not in spec.operations]
-    if missing:
-        raise ValueError(f"it has no operation {', '.join(missing)}, which the run relies on")
+    spec = load_contract(options)
     base_url = str(options.base_url).rstrip("/")
     token = obtain_token(options)
     masker.add(token.value)
@@ -68,6 +67,18 @@ def make_plan(options: ContractOptions, masker: Masker) -> Plan:
                              {"Authorization": f"Bearer {token.value}"})
     policy = WritePolicy.for_target(spec, target.kind, options.allow_writes, base_url)
     return Plan(options, spec, target, token, policy)
+
+
+def load_contract(options: ContractOptions) -> Spec:
+    try:
+        spec = Spec.load(options.spec)
+    except (OSError, yaml.YAMLError) as exc:
+        raise UnusableContract(f"cannot load the contract: {exc}") from None
+    missing = [op for op in REQUIRED_OPERATIONS if op not in spec.operations]
+    if missing:
+        raise UnusableContract(f"cannot load the contract: it has no operation "
+                               f"{', '.join(missing)}, which the run relies on")
+    return spec
 
 
 def obtain_token(options: ContractOptions) -> Token:

@@ -39,7 +39,7 @@ def _contract_suite(plan: Plan, report: Report) -> ET.Element:
     for op_id, op in plan.spec.operations.items():
         label = f"{op.method} {op.path}"
         case = ET.SubElement(suite, "testcase", classname="contract", name=f"{label} ({op_id})")
-        groups = [g for g in report.contract if g.first.label == label]
+        groups = [g for g in report.contract if label in g.labels]
         if op_id not in exercised:
             ET.SubElement(case, "skipped", message="not exercised: the target is a real "
                           "deployment and this operation writes")
@@ -79,6 +79,8 @@ def _details(group: Group) -> str:
     first = group.first
     seen = ", ".join(sorted(group.seen))
     parts = [group.headline, f"seen {group.count} time(s): {seen}"]
+    if first.check:
+        parts.append(f"found by: {first.check} ({first.phase or 'run'})")
     if first.request:
         parts.append(f"request: {first.request}")
     if first.detail:

@@ -36,6 +36,11 @@ from .target import Target, send
 # Phases that generate requests from data: each starts on a freshly reset mock session.
 DATA_PHASES = frozenset({PhaseName.EXAMPLES, PhaseName.COVERAGE, PhaseName.FUZZING,
                          PhaseName.STATEFUL_TESTING})
+# Why a run may end before its phases did: parts are left untested (exit 2).
+EARLY_STOPS = {
+    StopReason.SERVER_UNAVAILABLE: "the target stopped responding; the run stopped early",
+    StopReason.INTERRUPTED: "the run was interrupted",
+}
 # Schemathesis' default probe methods for undeclared routes, kept safe for real targets.
 UNEXPECTED_METHODS = ("get", "put", "post", "delete", "options", "patch", "trace", "query")
 
@@ -64,7 +69,6 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     seconds: float = 0.0
-    stop_reason: str = ""
 
 
 def run(plan: Plan) -> Outcome:
@@ -172,6 +176,5 @@ def _handle(event: events.EngineEvent, plan: Plan, collector: Collector,
         for failure in event.failures:
             collector.run_failure(failure)
         outcome.seconds = event.running_time
-        outcome.stop_reason = event.stop_reason.value
-        if event.stop_reason is StopReason.SERVER_UNAVAILABLE:
-            outcome.errors.append("the target stopped responding; the run stopped early")
+        if event.stop_reason in EARLY_STOPS:
+            outcome.errors.append(EARLY_STOPS[event.stop_reason])
