@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from mockserver.contract.filters import EnumFilter, enum_filters, items_not_matching, probes
+from mockserver.contract.filters import (
+    EnumFilter,
+    describe,
+    enum_filters,
+    items_not_matching,
+    probes,
+)
 from mockserver.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,3 +81,14 @@ def test_items_not_matching(query: dict[str, Any], body: Any, wrong_ids: list[in
 def test_one_probe_per_value_with_the_filter_alone() -> None:
     assert probes(STATUS) == [{"filters[status]": "notanswered"}, {"filters[status]": "answered"},
                               {"filters[status]": "canceled"}, {"filters[status]": "voicemail"}]
+
+
+def test_the_evidence_names_the_first_items() -> None:
+    wrong = [{"id": i, "status": "canceled"} for i in range(1, 8)]
+    assert describe_(wrong) == (
+        "filters[status]=answered listed 7 item(s) whose status is not 'answered' (id 1: "
+        "'canceled', id 2: 'canceled', id 3: 'canceled', id 4: 'canceled', id 5: 'canceled')")
+
+
+def describe_(wrong: list[Any]) -> str:
+    return describe(STATUS, "answered", wrong)

@@ -17,7 +17,7 @@ from schemathesis.checks import CHECKS
 from schemathesis.core.failures import Failure, Severity
 
 from ..spec import Spec
-from .filters import EnumFilter, enum_filters, items_not_matching
+from .filters import EnumFilter, describe, enum_filters, items_not_matching
 
 CHECK_NAME = "filters_applied"
 
@@ -61,13 +61,8 @@ def make_check(spec: Spec) -> Any:
             wrong = items_not_matching(rule, case.query, body)
             if wrong:
                 value = case.query[rule.parameter]
-                shown = ", ".join(f"id {item.get('id', '?')}: {item[rule.field]!r}"
-                                  for item in wrong[:5])
-                raise FilterNotApplied(
-                    operation=case.operation.label, parameter=rule.parameter, value=value,
-                    message=f"{rule.parameter}={value} listed {len(wrong)} item(s) whose "
-                            f"{rule.field} is not {value!r} ({shown})",
-                )
+                raise FilterNotApplied(operation=case.operation.label, parameter=rule.parameter,
+                                       value=value, message=describe(rule, value, wrong))
         return None
 
     return filters_applied

@@ -47,7 +47,7 @@ from ..spec import Spec
 from .assumptions import AssumptionIndex, join
 from .checks import CHECK_NAME, FilterNotApplied
 from .classify import Finding, Input, Kind
-from .filters import EnumFilter
+from .filters import EnumFilter, describe
 
 EXCERPT = 300
 KINDS: list[tuple[tuple[type[Failure], ...], Kind]] = [
@@ -95,13 +95,10 @@ class Collector:
         """A probe of ``filters.probes`` listed items its filter excludes."""
         op = self.spec.operations[rule.operation_id]
         label = f"{op.method} {op.path}"
-        shown = ", ".join(f"id {item.get('id', '?')}: {item[rule.field]!r}" for item in wrong[:5])
         self.findings.append(Finding(
             Kind.FILTER_IGNORED, rule.operation_id, label,
             f"{rule.parameter}={value} not applied", status=status,
-            inputs=(Input("query", rule.parameter),),
-            detail=f"{rule.parameter}={value} listed {len(wrong)} item(s) whose {rule.field} "
-                   f"is not {value!r} ({shown})",
+            inputs=(Input("query", rule.parameter),), detail=describe(rule, value, wrong),
             request=f"{request} -> {status}", response=_cut(body), check=CHECK_NAME,
             phase="filter probe", key=(Kind.FILTER_IGNORED.name, label, rule.parameter),
         ))

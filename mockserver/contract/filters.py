@@ -72,6 +72,13 @@ def items_not_matching(rule: EnumFilter, query: Mapping[str, Any], body: Any) ->
     ]
 
 
+def describe(rule: EnumFilter, value: Any, wrong: list[Any]) -> str:
+    """Evidence for a report: how many items broke the filter, and the first few."""
+    shown = ", ".join(f"id {item.get('id', '?')}: {item[rule.field]!r}" for item in wrong[:5])
+    return (f"{rule.parameter}={value} listed {len(wrong)} item(s) whose {rule.field} is not "
+            f"{value!r} ({shown})")
+
+
 def _parameters(spec: Spec, template: str, op: dict[str, Any]) -> list[dict[str, Any]]:
     shared = spec.document["paths"][template].get("parameters", [])
     return [spec.resolve(p) for p in [*shared, *op.get("parameters", [])]]
