@@ -157,6 +157,14 @@ class TokenEndpoint:
         return unquote_plus(user), unquote_plus(password)
 
 
+def answering(status: str, body: Any) -> WsgiApp:
+    """An app that answers every request with this status and JSON (or raw bytes) body."""
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response(status, [("Content-Type", "application/json")])
+        return [body if isinstance(body, bytes) else json.dumps(body).encode()]
+    return app
+
+
 @contextmanager
 def serving(app: WsgiApp) -> Iterator[str]:
     """Serve ``app`` with waitress on a free port in a thread; yield its base URL."""

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PINNED_NOW, RunningServer, start_server
-from contract_servers import serving
-from test_contract_credentials import answering
+from contract_servers import answering, serving
 
 from mockserver.cli import main
 

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import socket
-from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from contract_servers import TokenEndpoint, serving
+from contract_servers import TokenEndpoint, answering, serving
 
 from mockserver.contract.credentials import CredentialsError, Token, fetch_token
 
 CLIENT, SECRET = "ci-client", "s3cr3t:with/odd&chars"
-
-
-def answering(status: str, body: Any) -> Callable[..., Iterable[bytes]]:
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        start_response(status, [("Content-Type", "application/json")])
-        return [body if isinstance(body, bytes) else json.dumps(body).encode()]
-    return app
 
 
 def test_a_token_by_client_credentials() -> None:

@@ -89,7 +89,7 @@ def test_exit_status(findings: list[Finding], errors: list[str], strict: bool,
 @pytest.mark.parametrize(("kind", "allow_writes", "line"), [
     (TargetKind.MOCK, False, "Target: the mock (GET /__mock/health says so); private session "
      "contract-abc, reset before each phase; every operation is exercised, the stateful phase "
-     "included."),
+     "following the spec's links."),
     (TargetKind.REAL, False, "Target: a REAL deployment. READ-ONLY: only GET requests are sent; "
      "no PATCH or DELETE (--allow-writes adds bulk PATCH with ids and single DELETE)."),
     (TargetKind.REAL, True, "Target: a REAL deployment. WRITES ALLOWED (--allow-writes): bulk "

@@ -72,9 +72,11 @@ def header(plan: Plan) -> str:
     options, target = plan.options, plan.target
     lines = [f"Contract run against {target.base_url}"]
     if target.kind is TargetKind.MOCK:
+        links = ", the stateful phase following the spec's links" \
+            if "stateful" in options.phase_list else ""
         lines.append(f"Target: the mock (GET /__mock/health says so); private session "
                      f"{target.session}, reset before each phase; every operation is "
-                     "exercised, the stateful phase included.")
+                     f"exercised{links}.")
     elif plan.policy.allow_writes:
         lines.append("Target: a REAL deployment. WRITES ALLOWED (--allow-writes): bulk PATCH "
                      "(always listing ids) and single DELETE are sent and change real data; "
