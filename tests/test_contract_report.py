@@ -14,7 +14,7 @@ from mockserver.contract.credentials import Token
 from mockserver.contract.options import ContractOptions
 from mockserver.contract.policy import TargetKind, WritePolicy
 from mockserver.contract.report import build, header, results
-from mockserver.contract.runner import Outcome, Plan
+from mockserver.contract.runner import Outcome, Plan, token_expiry
 from mockserver.contract.secrets import Masker
 from mockserver.contract.target import Target
 from mockserver.spec import Spec
@@ -145,3 +145,14 @@ def test_the_junit_report(tmp_path: Path) -> None:
     junit.write(strict, plan(), build(findings, INDEX), Outcome(), strict=True, mask=Masker())
     assumptions = ET.parse(strict).getroot()[1]
     assert [child.tag for case in assumptions for child in case] == ["failure", "failure"]
+
+
+@pytest.mark.parametrize(("expires_in", "seconds", "expired"), [
+    (1800, 95.0, False), (1800, 1800.0, True), (None, 99999.0, False)])
+def test_a_token_that_expired_during_the_run(expires_in: int | None, seconds: float,
+                                             expired: bool) -> None:
+    message = token_expiry(Token("x", "given", expires_in), seconds)
+    assert (message is not None) is expired
+    if expired:
+        assert message == ("the token expired during the run (it lived 1800 s, the run took "
+                           "1800 s): later requests were refused; shorten the run")

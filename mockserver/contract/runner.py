@@ -87,7 +87,19 @@ def run(plan: Plan) -> Outcome:
     outcome.findings = collector.findings
     outcome.requests = collector.requests
     outcome.refused = guard.refused
+    expired = token_expiry(plan.token, outcome.seconds)
+    if expired:
+        outcome.errors.append(expired)
     return outcome
+
+
+def token_expiry(token: Token, seconds: float) -> str | None:
+    """A token that expired mid-run made every later request a 401, which the contract
+    documents: nothing would fail, and nothing after that point was tested."""
+    if token.expires_in is not None and seconds >= token.expires_in:
+        return (f"the token expired during the run (it lived {token.expires_in} s, the run took "
+                f"{seconds:.0f} s): later requests were refused; shorten the run")
+    return None
 
 
 def probe_filters(plan: Plan, collector: Collector) -> None:
