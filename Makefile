@@ -16,6 +16,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/mockserver serve $(ARGS)
 
+# make contract URL=http://localhost:8080 ARGS="--token admin-token"; credentials are best
+# given as MOCKSERVER_CONTRACT_* variables (see the README).
+contract: $(STAMP)
+	@test -n "$(URL)" || { echo "usage: make contract URL=<base URL> [ARGS='--token ...']" >&2; exit 2; }
+	$(BIN)/mockserver contract --base-url "$(URL)" $(ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check mockserver tests bench
 	$(BIN)/hadolint Dockerfile

@@ -1,4 +1,4 @@
-"""The ``mockserver`` command: ``serve`` the mock (and, later, other subcommands).
+"""The ``mockserver`` command: ``serve`` the mock, or check a deployment with ``contract``.
 
 Options are generated from ``Settings``: each field is a ``--flag`` whose default comes
 from its ``MOCKSERVER_*`` environment variable, so the two can never drift apart.
@@ -53,6 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the mock API")
     add_settings_arguments(serve)
+    from .contract.options import add_arguments as add_contract_arguments
+
+    contract = sub.add_parser(
+        "contract",
+        help="check that a deployment (the mock, staging, production) keeps openapi.yaml",
+        description="Run schemathesis with openapi.yaml against a live deployment. Exit "
+        "status: 0 promises kept, 1 contract failure, 2 the run could not be made.",
+    )
+    add_contract_arguments(contract)
     return parser
 
 
@@ -60,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "contract":
+        from .contract.command import main as contract
+
+        return contract(args)
     return 2
 
 

@@ -109,7 +109,8 @@ class Spec:
             raise ValueError(f"only local references are supported: {ref}")
         node: Any = self.document
         for part in ref[2:].split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
+            key = part.replace("~1", "/").replace("~0", "~")
+            node = node[int(key)] if isinstance(node, list) else node[key]
         return node
 
     def standalone_schema(self, schema: dict[str, Any]) -> dict[str, Any]:

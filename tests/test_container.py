@@ -35,6 +35,8 @@ import yaml
 from conftest import ROOT, JsonServer, send_headers_only, start_json_server
 from dockerfile_replay import DockerIgnore, Replay, Stage, parse_dockerfile
 
+from mockserver.contract.options import ENV_PREFIX as CONTRACT_PREFIX
+from mockserver.contract.options import ContractOptions
 from mockserver.settings import ENV_PREFIX, Settings
 
 DOCKERFILE = ROOT / "Dockerfile"
@@ -156,6 +158,8 @@ def test_readme_docker_examples_use_real_options_and_the_image_port(
 ) -> None:
     readme = (ROOT / "README.md").read_text()
     known = {ENV_PREFIX + f.name.upper() for f in dataclasses.fields(Settings)}
+    known |= {CONTRACT_PREFIX + f.name.upper() for f in dataclasses.fields(ContractOptions)}
+    known.add(CONTRACT_PREFIX)  # the README names the family as MOCKSERVER_CONTRACT_*
     named = set(re.findall(r"MOCKSERVER_[A-Z_]+", readme))
     assert named - known == set(), "the README names options that do not exist"
     (compose_text,) = re.findall(r"`compose.yaml`:\n\n```yaml\n(.*?)```", readme, re.S)

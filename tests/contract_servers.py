@@ -1,0 +1,178 @@
+"""Servers the contract tests run against: a drifted deployment and an OAuth token endpoint.
+
+Both are plain WSGI apps served by waitress (the project's ``Server``) in a thread of the
+test process, so a test can read what they received.
+
+The drifted deployment is the real mock behind a middleware that breaks the contract in
+known ways, one named drift each. Starting from the mock (which passes the contract run
+with no failure) makes every finding of a run attributable to one of these drifts. It hides
+``/__mock/*``, so the contract run treats it as a real deployment, and it logs every request
+it receives, before anything else, as proof of what a run sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode
+
+from mockserver.app import create_app
+from mockserver.server import Server
+from mockserver.settings import Settings
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+# Each drift, and the contract element it breaks.
+WRONG_TYPE = "wrong type"  # list items: call_time is a string ("154"), the contract says integer
+MISSING_FIELD = "missing field"  # list items lack the required `reference`
+UNDOCUMENTED_STATUS = "undocumented status"  # single DELETE answers 200 + JSON, not 204
+SERVER_ERROR = "server error"  # GET /calltrackings?sort=call_time answers 500 (HTML)
+FILTER_IGNORED = "filter ignored"  # filters[status] is dropped before the list is built
+AUTH_NOT_ENFORCED = "auth not enforced"  # the recording answers without Authorization
+ERROR_WITHOUT_CODE = "error without code"  # error bodies lack `code` (an assumed element)
+ALL_DRIFTS = frozenset({WRONG_TYPE, MISSING_FIELD, UNDOCUMENTED_STATUS, SERVER_ERROR,
+                        FILTER_IGNORED, AUTH_NOT_ENFORCED, ERROR_WITHOUT_CODE})
+ADMIN = "Bearer admin-token"
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str  # percent-decoded
+    query: str
+    body: bytes
+
+
+class DriftedDeployment:
+    def __init__(self, drifts: Iterable[str] = ALL_DRIFTS) -> None:
+        self.drifts = frozenset(drifts)
+        self.app = create_app(Settings(no_response_validation=True))
+        self.received: list[Received] = []  # list.append is atomic: safe across threads
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        method, path = environ["REQUEST_METHOD"], unquote(environ.get("PATH_INFO", ""))
+        self.received.append(Received(method, path, environ.get("QUERY_STRING", ""), body))
+        if path.startswith("/__mock/"):
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found"]
+        early = self._drift_request(environ, method, path)
+        if early is not None:
+            start_response(early[0], [("Content-Type", "text/html")])
+            return [early[1]]
+        status, headers, content = _call(self.app, environ)
+        status, headers, content = self._drift_response(method, path, status, headers, content)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        start_response(status, [*headers, ("Content-Length", str(len(content)))])
+        return [content]
+
+    def _drift_request(self, environ: dict[str, Any], method: str, path: str
+                       ) -> tuple[str, bytes] | None:
+        query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        listing = method == "GET" and path == "/calltrackings"
+        if SERVER_ERROR in self.drifts and listing and ("sort", "call_time") in query:
+            return "500 Internal Server Error", b"<h1>Internal Server Error</h1>"
+        if FILTER_IGNORED in self.drifts and listing:
+            environ["QUERY_STRING"] = urlencode([(k, v) for k, v in query
+                                                 if k != "filters[status]"])
+        unauthenticated = not environ.get("HTTP_AUTHORIZATION")
+        if AUTH_NOT_ENFORCED in self.drifts and path.endswith("/recording") and unauthenticated:
+            environ["HTTP_AUTHORIZATION"] = ADMIN
+        return None
+
+    def _drift_response(self, method: str, path: str, status: str, headers: list[Any],
+                        content: bytes) -> tuple[str, list[Any], bytes]:
+        code = int(status.split()[0])
+        if method == "GET" and path == "/calltrackings" and code == 200:
+            document = json.loads(content)
+            for item in document["call_trackings"]:
+                if WRONG_TYPE in self.drifts:
+                    item["call_time"] = str(item["call_time"])
+                if MISSING_FIELD in self.drifts:
+                    item.pop("reference", None)
+            content = json.dumps(document).encode()
+        if ERROR_WITHOUT_CODE in self.drifts and code >= 400 and content.startswith(b"{"):
+            document = json.loads(content)
+            document.pop("code", None)
+            content = json.dumps(document).encode()
+        single_delete = method == "DELETE" and path.startswith("/calltrackings/")
+        if UNDOCUMENTED_STATUS in self.drifts and single_delete and code == 204:
+            status, headers = "200 OK", [("Content-Type", "application/json")]
+            content = b'{"deleted": true}'
+        return status, headers, content
+
+    def sent(self, *methods: str) -> list[Received]:
+        return [r for r in self.received if r.method in methods]
+
+
+def _call(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[Any], bytes]:
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[Any], exc_info: Any = None) -> None:
+        captured["status"], captured["headers"] = status, headers
+
+    content = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], content
+
+
+class TokenEndpoint:
+    """An OAuth 2.0 client-credentials endpoint (RFC 6749 4.4) for one client."""
+
+    def __init__(self, client_id: str, client_secret: str, access_token: str) -> None:
+        self.client = (client_id, client_secret)
+        self.access_token = access_token
+        self.received: list[dict[str, str]] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+        form = dict(parse_qsl(body))
+        self.received.append(form)
+        if self._client(environ.get("HTTP_AUTHORIZATION", "")) != self.client:
+            answer = ("401 Unauthorized", {"error": "invalid_client",
+                                           "error_description": "Invalid client credentials"})
+        elif form.get("grant_type") != "client_credentials":
+            answer = ("400 Bad Request", {"error": "unsupported_grant_type"})
+        else:
+            answer = ("200 OK", {"access_token": self.access_token, "token_type": "Bearer",
+                                 "expires_in": 1800})
+        start_response(answer[0], [("Content-Type", "application/json")])
+        return [json.dumps(answer[1]).encode()]
+
+    @staticmethod
+    def _client(header: str) -> tuple[str, str] | None:
+        """HTTP Basic, whose user and password are form-encoded (RFC 6749 2.3.1)."""
+        scheme, _, encoded = header.partition(" ")
+        if scheme != "Basic":
+            return None
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+        return unquote_plus(user), unquote_plus(password)
+
+
+def answering(status: str, body: Any) -> WsgiApp:
+    """An app that answers every request with this status and JSON (or raw bytes) body."""
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response(status, [("Content-Type", "application/json")])
+        return [body if isinstance(body, bytes) else json.dumps(body).encode()]
+    return app
+
+
+@contextmanager
+def serving(app: WsgiApp) -> Iterator[str]:
+    """Serve ``app`` with waitress on a free port in a thread; yield its base URL."""
+    server = Server(app, "127.0.0.1", 0, threads=4, grace=2)
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()  # the socket already listens: connections queue until the loop runs
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.stop()
+        thread.join(timeout=10)
