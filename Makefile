@@ -24,6 +24,7 @@ contract: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mockserver tests bench
+	$(BIN)/mypy mockserver
 	$(BIN)/hadolint Dockerfile
 
 test: lint

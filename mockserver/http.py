@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.datastructures import Headers, ImmutableMultiDict, MultiDict
 
 if TYPE_CHECKING:
     from openapi_core.datatypes import RequestParameters
@@ -21,7 +21,7 @@ class HttpRequest:
     path: str
     path_pattern: str
     host_url: str
-    query: ImmutableMultiDict[str, str]
+    query: MultiDict[str, str]
     headers: Headers
     path_params: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None

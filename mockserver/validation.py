@@ -258,7 +258,7 @@ def _reasons(error: req_errors.ParameterValidationError) -> list[str]:
     if isinstance(error, req_errors.MissingParameterError):
         return ["is required"]
     if isinstance(cause, InvalidSchemaValue):
-        return [_short(e.message) for e in cause.schema_errors] or ["is not valid"]
+        return [_short(e.message) for e in _schema_errors(cause)] or ["is not valid"]
     if isinstance(cause, CastError):
         return [f"{_short(repr(cause.value))} is not a valid {cause.type}"]
     if isinstance(cause, EmptyQueryParameterValue):
@@ -280,7 +280,12 @@ def _describe(error: Exception) -> str:
     if isinstance(cause, InvalidSchemaValue):
         details = ", ".join(
             f"{'/'.join(str(p) for p in e.path) or '(root)'}: {e.message}"
-            for e in cause.schema_errors
+            for e in _schema_errors(cause)
         )
         return f"{type(error).__name__}: {details}"
     return f"{type(error).__name__}: {error}"
+
+
+def _schema_errors(cause: Any) -> list[Any]:
+    """openapi-core types these as plain exceptions; they are jsonschema ValidationErrors."""
+    return list(cause.schema_errors)
