@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import ROOT, auth
+from conftest import ROOT, auth, reset_data
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -92,10 +92,7 @@ def snapshot(app: Flask, session: str | None = None, counter: bool = True) -> st
     return json.dumps(state, sort_keys=True)
 
 
-def reset(app: Flask) -> None:
-    """Put the default session back to the seeded baseline (cheaper than a new app)."""
-    store = store_of(app)
-    store.replace(store.session(), store.baseline.copy())
+reset = reset_data
 
 
 def assert_error(

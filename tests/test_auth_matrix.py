@@ -15,10 +15,8 @@ from apitools import (
     ids_of,
     list_all,
     replace_ops,
-    reset,
     snapshot,
 )
-from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -71,15 +69,10 @@ BAD_CREDENTIALS: dict[str, tuple[str | None, str]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def shared_app() -> Flask:
-    return make_app()
-
-
 @pytest.fixture
-def app(shared_app: Flask) -> Flask:
-    reset(shared_app)
-    return shared_app
+def app(reset_app: Flask) -> Flask:
+    """One app for the module, its data reset before each test."""
+    return reset_app
 
 
 def send(client: FlaskClient, operation: str, headers: dict[str, str]) -> Any:

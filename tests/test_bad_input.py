@@ -24,15 +24,10 @@ SEEN_TEXT = '"operations":[{"op":"replace","path":"/seen","value":true}]'
 PATHS = "['/assignment/user', '/assignment/property', '/assignment/lead', '/seen']"
 
 
-@pytest.fixture(scope="module")
-def shared_app() -> Flask:
-    return make_app()
-
-
 @pytest.fixture
-def app(shared_app: Flask) -> Flask:
-    reset(shared_app)
-    return shared_app
+def app(reset_app: Flask) -> Flask:
+    """One app for the module, its data reset before each test."""
+    return reset_app
 
 
 def body(name: str, reason: str) -> list[dict[str, str]]:

@@ -31,16 +31,10 @@ SUPERVISOR_AUTH = {"Authorization": "Bearer supervisor-token"}
 NOTHING_CHANGED = "Some operations name records that do not exist; nothing was changed."
 
 
-@pytest.fixture(scope="module")
-def shared_app() -> Flask:
-    return make_app()
-
-
 @pytest.fixture
-def app(shared_app: Flask) -> Flask:
-    """One app for the module, its data reset before each test (a new app costs 0.2 s)."""
-    reset(shared_app)
-    return shared_app
+def app(reset_app: Flask) -> Flask:
+    """One app for the module, its data reset before each test."""
+    return reset_app
 
 
 @pytest.fixture(scope="module")
