@@ -43,6 +43,7 @@ class Call:
     path: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, Any] = field(default_factory=dict)
     raw_query_names: list[str] = field(default_factory=list)
+    repeated_query_names: list[str] = field(default_factory=list)
     body: Any = None
 
     @property
@@ -77,7 +78,10 @@ def list_call_trackings(call: Call) -> Reply:
         "page": page.page,
         "per_page": page.per_page,
     }
-    return Reply(200, body, _warnings(unknown_filters(call.raw_query_names), unknown_expand))
+    warnings = _warnings(
+        unknown_filters(call.raw_query_names), unknown_expand, call.repeated_query_names
+    )
+    return Reply(200, body, warnings)
 
 
 def bulk_update_call_trackings(call: Call) -> Reply:
@@ -219,18 +223,31 @@ def _require(persona: Persona, action: str, targets: list[CallTracking]) -> None
         )
 
 
-def _warnings(filters: list[str], expand_names: list[str]) -> dict[str, str]:
+MAX_WARNED_NAMES = 10  # a header line stays short whatever a client sends
+
+
+def _warnings(
+    filters: list[str], expand_names: list[str], repeated: list[str] | None = None
+) -> dict[str, str]:
     """The warning header; names are percent-encoded so any input is a safe header value."""
     notes = []
     if filters:
-        notes.append("Unknown filters ignored: " + ", ".join(_safe(n) for n in filters))
+        notes.append("Unknown filters ignored: " + _names(filters))
     if expand_names:
-        notes.append("Unknown expand names ignored: " + ", ".join(_safe(n) for n in expand_names))
+        notes.append("Unknown expand names ignored: " + _names(expand_names))
+    if repeated:
+        notes.append("Repeated parameters, only the first value used: " + _names(repeated))
     return {WARNING_HEADER: "; ".join(notes)} if notes else {}
 
 
+def _names(names: list[str]) -> str:
+    shown = ", ".join(_safe(n) for n in names[:MAX_WARNED_NAMES])
+    extra = len(names) - MAX_WARNED_NAMES
+    return shown + (f" and {extra} more" if extra > 0 else "")
+
+
 def _safe(name: str) -> str:
-    return quote(name, safe="[]_-.")
+    return quote(name[:100], safe="[]_-.")
 
 
 __all__ = ["HANDLERS", "ApiError", "Call", "Reply"]

@@ -179,6 +179,7 @@ class Pipeline:
             path=checked.path,
             headers=checked.headers,
             raw_query_names=list(request.query.keys()),
+            repeated_query_names=[k for k, v in request.query.lists() if len(v) > 1],
             body=checked.body,
         )
         with session.lock:

@@ -537,3 +537,25 @@ def test_no_warning_without_unknown_filters(reader: FlaskClient) -> None:
     assert response.status_code == 200
     assert WARNING not in response.headers
     assert [ct["id"] for ct in response.get_json()["call_trackings"]] == [2]
+
+
+def test_a_repeated_parameter_uses_its_first_value_and_says_so(client: FlaskClient) -> None:
+    response = client.get(
+        "/calltrackings?filters[status]=canceled&filters[status]=answered"
+        "&filters[date_to]=2022-12-31",
+        headers=auth(),
+    )
+    assert response.status_code == 200
+    assert [ct["id"] for ct in response.get_json()["call_trackings"]] == [4, 9, 14, 20]
+    assert response.headers["X-MyCRM-API-Warning"] == (
+        "Repeated parameters, only the first value used: filters[status]"
+    )
+
+
+def test_the_warning_names_ten_unknown_filters_at_most(client: FlaskClient) -> None:
+    query = "&".join(f"filters[x{i:02d}]=1" for i in range(12))
+    response = client.get(f"/calltrackings?per_page=1&{query}", headers=auth())
+    names = ", ".join(f"filters[x{i:02d}]" for i in range(10))
+    assert response.headers["X-MyCRM-API-Warning"] == (
+        f"Unknown filters ignored: {names} and 2 more"
+    )
