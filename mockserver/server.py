@@ -16,6 +16,7 @@ closes the connection, and the client sees it closed with no response.
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -25,7 +26,9 @@ from typing import Any
 
 from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.server import create_server
+from waitress.task import ErrorTask
 
+from .errors import error_body
 from .flask_glue import DROP_KEY
 
 log = logging.getLogger("mockserver")
@@ -33,6 +36,25 @@ log = logging.getLogger("mockserver")
 # slow the server down and drown the request log. Queueing is normal with more clients than
 # threads, so only errors from that logger are kept.
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+class JsonErrorTask(ErrorTask):  # type: ignore[misc]
+    """Errors waitress answers itself (a malformed request line, headers too large, a
+    broken chunked body) in the contract's ``Error`` shape, like every other error."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        message = f"{error.reason}: {error.body}".strip().rstrip(":")
+        body = json.dumps(error_body(error.code, message)).encode("utf-8")
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
+    error_task_class = JsonErrorTask
 
 
 class DropConnections:
@@ -79,6 +101,7 @@ class Server:
             ident="mockserver",
             clear_untrusted_proxy_headers=True,
         )
+        self.waitress.channel_class = JsonErrorChannel  # the connections it accepts from now
 
     @property
     def port(self) -> int:
