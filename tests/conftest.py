@@ -126,8 +126,9 @@ def start_server(*args: str, env: dict[str, str] | None = None,
     raise RuntimeError(f"server exited with {process.wait()}: {''.join(lines)}{err}")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def live_server() -> Iterator[RunningServer]:
+    """A real ``mockserver serve`` process with the default data, shared by a module."""
     server = start_server("--now", PINNED_NOW)
     try:
         yield server

@@ -438,7 +438,7 @@ def test_every_rejected_request_is_logged(client: FlaskClient,
 
 
 @pytest.fixture(scope="module")
-def small_server() -> Iterator[RunningServer]:
+def small_body_server() -> Iterator[RunningServer]:
     server = start_server("--now", PINNED_NOW, "--max-body", "1000", "--count", "40")
     try:
         yield server
@@ -471,23 +471,24 @@ def send_raw(server: RunningServer, method: str, path: str, payload: bytes, *,
         connection.close()
 
 
-def test_chunked_bodies_over_real_http(small_server: RunningServer) -> None:
+def test_chunked_bodies_over_real_http(small_body_server: RunningServer) -> None:
     small = json.dumps({"calltrackings": [3], "operations": SEEN}).encode()
-    status, data = send_raw(small_server, "PATCH", "/calltrackings", small, chunked=True)
+    status, data = send_raw(small_body_server, "PATCH", "/calltrackings", small, chunked=True)
     assert status == 200 and json.loads(data)["call_trackings"][0]["marked_as_seen"] is True
     big = json.dumps({"calltrackings": list(range(1, 400)), "operations": SEEN}).encode()
     assert len(big) > 1000
     for chunked in (True, False):
-        status, data = send_raw(small_server, "PATCH", "/calltrackings", big, chunked=chunked)
+        status, data = send_raw(small_body_server, "PATCH", "/calltrackings", big, chunked=chunked)
         assert (status, json.loads(data)) == (413, {
             "code": 413, "message": "The request body is larger than the limit of 1000 bytes."})
-    status, data = send_raw(small_server, "GET", "/calltrackings/3/recording", b"")
+    status, data = send_raw(small_body_server, "GET", "/calltrackings/3/recording", b"")
     assert status == 404  # the 413s left nothing behind: 3 is still unanswered, no recording
-    status, data = send_raw(small_server, "GET", "/calltrackings?filters[reference]=pfflex-3", b"")
+    status, data = send_raw(small_body_server, "GET",
+                            "/calltrackings?filters[reference]=pfflex-3", b"")
     assert json.loads(data)["call_trackings"][0]["marked_as_seen"] is True
 
 
-def test_patch_without_length_or_chunks_has_no_body(small_server: RunningServer) -> None:
-    status, data = send_raw(small_server, "PATCH", "/calltrackings", b"")
+def test_patch_without_length_or_chunks_has_no_body(small_body_server: RunningServer) -> None:
+    status, data = send_raw(small_body_server, "PATCH", "/calltrackings", b"")
     assert status == 400
     assert json.loads(data)["errors"] == body("", "a JSON request body is required")

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PINNED_NOW, RunningServer, start_server
+from conftest import RunningServer
 from contract_servers import answering, serving
 
 from mockserver.cli import main
 
 PROG = "mockserver contract: "
-
-
-@pytest.fixture(scope="module")
-def mock() -> Iterator[RunningServer]:
-    server = start_server("--now", PINNED_NOW)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -61,9 +51,11 @@ def test_an_unreachable_target(capsys: pytest.CaptureFixture[str]) -> None:
     ("norights-token", "the credentials lack the right to list call trackings: GET "
                        "/calltrackings answered 403"),
 ])
-def test_credentials_the_target_refuses(mock: RunningServer, capsys: pytest.CaptureFixture[str],
+def test_credentials_the_target_refuses(live_server: RunningServer,
+                                        capsys: pytest.CaptureFixture[str],
                                         token: str, message: str) -> None:
-    assert run(capsys, "--base-url", mock.url, "--token", token) == (2, "", PROG + message + "\n")
+    outcome = run(capsys, "--base-url", live_server.url, "--token", token)
+    assert outcome == (2, "", PROG + message + "\n")
 
 
 def test_a_secret_echoed_by_the_token_endpoint_is_masked(
@@ -79,11 +71,11 @@ def test_a_secret_echoed_by_the_token_endpoint_is_masked(
                    "401: invalid_client (no client with secret ***)\n")
 
 
-def test_unknown_checks(mock: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, "--base-url", mock.url, "--token", "admin-token",
+def test_unknown_checks(live_server: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "--base-url", live_server.url, "--token", "admin-token",
                            "--checks", "not_a_server_error,telepathy")
     assert status == 2
-    assert out.startswith(f"Contract run against {mock.url}\n")  # the plan was made
+    assert out.startswith(f"Contract run against {live_server.url}\n")  # the plan was made
     assert err.startswith(PROG + "--checks: unknown telepathy; choose among ")
     assert "filters_applied" in err and "not_a_server_error" in err
 
@@ -98,10 +90,10 @@ def test_a_contract_that_is_not_yaml(capsys: pytest.CaptureFixture[str], tmp_pat
 
 
 def test_a_contract_without_the_operations_the_policy_needs(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path, mock: RunningServer) -> None:
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, live_server: RunningServer) -> None:
     spec = tmp_path / "openapi.yaml"
     spec.write_text("openapi: 3.1.0\npaths: {}\n")
-    status, out, err = run(capsys, "--base-url", mock.url, "--token", "admin-token",
+    status, out, err = run(capsys, "--base-url", live_server.url, "--token", "admin-token",
                            "--spec", str(spec))
     assert (status, out) == (2, "")
     assert err == (PROG + "cannot load the contract: it has no operation listCallTrackings, "

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PINNED_NOW, ROOT, RunningServer, start_server
+from conftest import ROOT, RunningServer
 from contract_servers import (
     ERROR_WITHOUT_CODE,
     DriftedDeployment,
@@ -46,15 +46,6 @@ def sections(stdout: str) -> tuple[str, str]:
     return contract_part, assumptions
 
 
-@pytest.fixture(scope="module")
-def mock() -> Iterator[RunningServer]:
-    server = start_server("--now", PINNED_NOW)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def drifted() -> Iterator[tuple[str, DriftedDeployment]]:
     deployment = DriftedDeployment()
@@ -67,10 +58,10 @@ def default_session_counts(url: str) -> dict[str, int]:
         return json.load(response)["counts"]
 
 
-def test_the_mock_keeps_the_contract(mock: RunningServer, tmp_path: Path) -> None:
-    before = default_session_counts(mock.url)
+def test_the_mock_keeps_the_contract(live_server: RunningServer, tmp_path: Path) -> None:
+    before = default_session_counts(live_server.url)
     report = tmp_path / "reports" / "contract.xml"
-    result = contract("--base-url", mock.url, "--token", "admin-token", *FAST,
+    result = contract("--base-url", live_server.url, "--token", "admin-token", *FAST,
                       "--junit-xml", str(report))
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
@@ -85,7 +76,7 @@ def test_the_mock_keeps_the_contract(mock: RunningServer, tmp_path: Path) -> Non
     assert set(counts) == {"filter probe", "examples", "coverage", "fuzzing", "stateful"}
     assert counts["stateful"] > 0 and counts["filter probe"] == 4
     # The run deleted everything in its private session, never in the shared default one.
-    assert default_session_counts(mock.url) == before
+    assert default_session_counts(live_server.url) == before
     suites = {s.get("name"): s for s in ET.parse(report).getroot()}
     assert [c.get("name") for c in suites["contract"]] == [
         "GET /calltrackings (listCallTrackings)",
@@ -179,10 +170,10 @@ def test_a_drift_in_assumed_elements_only_passes_unless_strict() -> None:
     assert "Unconfirmed assumptions (1), failing the run (--strict):" in strict.stdout
 
 
-def test_client_credentials_give_one_token_for_the_run(mock: RunningServer) -> None:
+def test_client_credentials_give_one_token_for_the_run(live_server: RunningServer) -> None:
     endpoint = TokenEndpoint(CLIENT_ID, CLIENT_SECRET, access_token="admin-token")
     with serving(endpoint) as token_url:
-        result = contract("--base-url", mock.url, *FAST, "--phases", "examples", env={
+        result = contract("--base-url", live_server.url, *FAST, "--phases", "examples", env={
             "MOCKSERVER_CONTRACT_CLIENT_ID": CLIENT_ID,
             "MOCKSERVER_CONTRACT_CLIENT_SECRET": CLIENT_SECRET,
             "MOCKSERVER_CONTRACT_TOKEN_URL": token_url + "/token",
@@ -195,10 +186,10 @@ def test_client_credentials_give_one_token_for_the_run(mock: RunningServer) -> N
         assert secret not in result.stdout + result.stderr
 
 
-def test_refused_client_credentials_stop_the_run(mock: RunningServer) -> None:
+def test_refused_client_credentials_stop_the_run(live_server: RunningServer) -> None:
     endpoint = TokenEndpoint(CLIENT_ID, CLIENT_SECRET, access_token="admin-token")
     with serving(endpoint) as token_url:
-        result = contract("--base-url", mock.url, "--client-id", CLIENT_ID,
+        result = contract("--base-url", live_server.url, "--client-id", CLIENT_ID,
                           "--client-secret", "wrong-" + CLIENT_SECRET,
                           "--token-url", token_url + "/token")
     assert result.returncode == 2
