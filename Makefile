@@ -25,6 +25,7 @@ contract: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check mockserver tests bench
 	$(BIN)/mypy mockserver
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/hadolint Dockerfile
 
 test: lint

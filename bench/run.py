@@ -161,10 +161,10 @@ def seeding(count: int) -> float:
     """Seconds to generate ``count`` call trackings, in a fresh process (imports excluded)."""
     code = (
         "import time\n"
-        "from mockserver.fixtures import load_fixtures\n"
-        "from mockserver.seed import generate\n"
+        "from mockserver.data.fixtures import load_fixtures\n"
+        "from mockserver.data.seed import generate\n"
         "from mockserver.settings import Settings\n"
-        "from mockserver.spec import Spec\n"
+        "from mockserver.core.spec import Spec\n"
         "fixtures = load_fixtures(Settings().fixtures, Spec.load())\n"
         "t = time.perf_counter()\n"
         f"generate(42, {count}, fixtures)\n"

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .logs import configure_logging
 from .settings import ENV_PREFIX, Settings, base_type
+from .web.logs import configure_logging
 
 log = logging.getLogger("mockserver")
 
@@ -83,10 +83,10 @@ def serve(args: argparse.Namespace) -> int:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
-    from .app import create_app
-    from .fixtures import FixtureError
-    from .server import Server
-    from .snapshots import StateError
+    from .data.fixtures import FixtureError
+    from .data.snapshots import StateError
+    from .web.app import create_app
+    from .web.server import Server
 
     try:
         app = create_app(settings)

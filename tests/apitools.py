@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from mockserver import codec
-from mockserver.spec import Spec
-from mockserver.store import Store
+from mockserver.core import codec
+from mockserver.core.spec import Spec
+from mockserver.sandbox.sessions import Store
 
 ERROR_SCHEMA = Spec.load().component_validator("Error")
 WWW_AUTHENTICATE = 'Bearer realm="mycrm"'

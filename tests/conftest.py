@@ -21,8 +21,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mockserver.app import create_app
 from mockserver.settings import Settings
+from mockserver.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 PINNED_NOW = "2025-01-15T09:30:00+04:00"

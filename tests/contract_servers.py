@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode
 
-from mockserver.app import create_app
-from mockserver.server import Server
 from mockserver.settings import Settings
+from mockserver.web.app import create_app
+from mockserver.web.server import Server
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

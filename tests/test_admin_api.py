@@ -18,8 +18,8 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_spec_validator import validate
 
-from mockserver.spec import ADMIN_SPEC
-from mockserver.store import SESSION_NAME_PATTERN
+from mockserver.core.spec import ADMIN_SPEC
+from mockserver.sandbox.sessions import SESSION_NAME_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = yaml.safe_load(ADMIN_SPEC.read_text(encoding="utf-8"))

@@ -144,11 +144,11 @@ def test_runtime_stage_runs_as_non_root_on_port_8080(stages: list[Stage]) -> Non
 def test_dockerignore_keeps_environments_caches_and_git_out() -> None:
     ignore = DockerIgnore.read(ROOT / ".dockerignore")
     for kept_out in [".venv/bin/python", ".git/HEAD", "tests/test_container.py",
-                     "mockserver/__pycache__/app.cpython-311.pyc", ".pytest_cache/v/x",
-                     ".ruff_cache/x", "build/lib/mockserver/app.py", "dist/x.whl",
+                     "mockserver/web/__pycache__/app.cpython-311.pyc", ".pytest_cache/v/x",
+                     ".ruff_cache/x", "build/lib/mockserver/web/app.py", "dist/x.whl",
                      "mockserver.egg-info/PKG-INFO", "reports/contract.xml"]:  # fmt: skip
         assert ignore.ignores(kept_out), kept_out
-    for needed in ["pyproject.toml", "README.md", "openapi.yaml", "mockserver/app.py",
+    for needed in ["pyproject.toml", "README.md", "openapi.yaml", "mockserver/web/app.py",
                    "mockserver/fixtures", "fixtures/records.yaml"]:  # fmt: skip
         assert not ignore.ignores(needed), needed
 
@@ -179,6 +179,17 @@ def test_wheel_carries_the_spec_and_fixtures_and_nothing_else(installed: Install
         assert wheel.read("mockserver/openapi.yaml") == (ROOT / "openapi.yaml").read_bytes()
         for fixture in (ROOT / "fixtures").glob("*.yaml"):
             assert wheel.read(f"mockserver/fixtures/{fixture.name}") == fixture.read_bytes()
+        package = ROOT / "mockserver"
+        shipped = {  # name in the wheel -> the file it must be
+            "mockserver/" + f.relative_to(package).as_posix(): f
+            for f in [package / "admin-openapi.yaml", *package.rglob("*.py"),
+                      *(package / "web" / "static").rglob("*")]
+            if f.is_file() and "__pycache__" not in f.parts
+        }
+        for recording in (ROOT / "fixtures" / "recordings").glob("*.mp3"):
+            shipped[f"mockserver/fixtures/recordings/{recording.name}"] = recording
+        for name, source in shipped.items():
+            assert wheel.read(name) == source.read_bytes(), name
     assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
     # Only creating the system user cannot run outside an image.
     assert [s.split()[0] for s in installed.skipped] == ["groupadd"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.contract.assumptions import AssumptionIndex, escape, join
-from mockserver.spec import Spec
+from mockserver.core.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 INDEX = AssumptionIndex(Spec.load(ROOT / "openapi.yaml"))

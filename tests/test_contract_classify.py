@@ -8,7 +8,7 @@ import pytest
 
 from mockserver.contract.assumptions import AssumptionIndex
 from mockserver.contract.classify import Finding, Input, Kind, Verdict, classify
-from mockserver.spec import Spec
+from mockserver.core.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 INDEX = AssumptionIndex(Spec.load(ROOT / "openapi.yaml"))

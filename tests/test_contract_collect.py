@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mockserver.contract.collect import Collector, _where
-from mockserver.spec import Spec
+from mockserver.core.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 S = "#/components/schemas"

@@ -14,7 +14,7 @@ from mockserver.contract.filters import (
     items_not_matching,
     probes,
 )
-from mockserver.spec import Spec
+from mockserver.core.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 STATUS = EnumFilter("listCallTrackings", "filters[status]", "status", "call_trackings",

@@ -14,7 +14,7 @@ from requests.adapters import HTTPAdapter
 
 from mockserver.contract.guard import Guard, Refusal, RequestRefused
 from mockserver.contract.policy import TargetKind, WritePolicy
-from mockserver.spec import Spec
+from mockserver.core.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = Spec.load(ROOT / "openapi.yaml")

@@ -10,7 +10,7 @@ import pytest
 from mockserver.cli import build_parser
 from mockserver.contract.options import ContractOptions, OptionsError, options_from
 from mockserver.contract.secrets import MASK, Masker
-from mockserver.spec import default_spec_path
+from mockserver.core.spec import default_spec_path
 
 URL = "http://localhost:8080"
 

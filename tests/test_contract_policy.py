@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.contract.policy import TargetKind, WritePolicy
-from mockserver.spec import Spec
+from mockserver.core.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = Spec.load(ROOT / "openapi.yaml")

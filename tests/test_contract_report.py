@@ -17,7 +17,7 @@ from mockserver.contract.report import build, header, results
 from mockserver.contract.runner import Outcome, Plan, token_expiry
 from mockserver.contract.secrets import Masker
 from mockserver.contract.target import Target
-from mockserver.spec import Spec
+from mockserver.core.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = Spec.load(ROOT / "openapi.yaml")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import auth
 from flask.testing import FlaskClient
-
-from tests.conftest import auth
 
 ORIGIN = "http://localhost:5173"
 

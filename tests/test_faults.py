@@ -12,8 +12,8 @@ import requests
 from conftest import PINNED_NOW, RunningServer, start_server
 from helpers import Api
 
-from mockserver.faults import FaultRule, Faults, documented_errors
-from mockserver.spec import Spec
+from mockserver.core.spec import Spec
+from mockserver.sandbox.faults import FaultRule, Faults, documented_errors
 
 SPEC = Spec.load()
 ERROR_SCHEMA = SPEC.component_validator("Error")

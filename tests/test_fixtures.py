@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from mockserver.fixtures import FixtureError, Fixtures, _TextLoader, api_view, load_fixtures
-from mockserver.model import CallTracking
-from mockserver.spec import Spec
+from mockserver.core.model import CallTracking
+from mockserver.core.spec import Spec
+from mockserver.data.fixtures import FixtureError, Fixtures, _TextLoader, api_view, load_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -9,7 +9,7 @@ import pytest
 from conftest import RunningServer
 from helpers import Api
 
-from mockserver.journal import mask_authorization
+from mockserver.sandbox.journal import mask_authorization
 
 
 def journal(api: Api, **params: int) -> list[dict]:

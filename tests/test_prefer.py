@@ -8,9 +8,9 @@ import pytest
 from conftest import RunningServer
 from helpers import Api
 
-from mockserver.errors import BadRequest
-from mockserver.prefer import Preference, parse_prefer
-from mockserver.spec import Spec
+from mockserver.core.errors import BadRequest
+from mockserver.core.spec import Spec
+from mockserver.sandbox.prefer import Preference, parse_prefer
 
 SPEC = Spec.load()
 ERROR_SCHEMA = SPEC.component_validator("Error")

@@ -1,4 +1,4 @@
-"""Filtering, sorting and paging (``mockserver/query.py``) on small hand-built data.
+"""Filtering, sorting and paging (``mockserver/core/query.py``) on small hand-built data.
 
 The expected ids are written out by hand from the rules in ``openapi.yaml`` (filters AND,
 phone on digits, dates inclusive in UAE time, null first in ASC and last in DESC, ties by
@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from mockserver import query
-from mockserver.model import CallTracking, Lead, Property
-from mockserver.query import (
+from mockserver.core import query
+from mockserver.core.model import CallTracking, Lead, Property
+from mockserver.core.query import (
     KNOWN_PARAMETERS,
     SORT_KEYS,
     ListQuery,

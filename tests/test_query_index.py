@@ -12,11 +12,11 @@ from collections import Counter
 
 import pytest
 
-from mockserver.dataset import Dataset
-from mockserver.model import CALL_STATUSES, CallTracking, Lead, Property, digits_of
-from mockserver.query import SORT_KEYS, ListQuery, run_query
-from mockserver.query_index import CallTrackingIndex, Change
-from mockserver.store import Store
+from mockserver.core.dataset import Dataset
+from mockserver.core.model import CALL_STATUSES, CallTracking, Lead, Property, digits_of
+from mockserver.core.query import SORT_KEYS, ListQuery, run_query
+from mockserver.core.query_index import CallTrackingIndex, Change
+from mockserver.sandbox.sessions import Store
 
 STAMPS = ["2023-01-01T10:00:00+04:00", "2023-01-02T09:00:00+04:00", "2024-05-05T12:00:00+04:00"]
 PHONES = ["+971 50 111 2222", "+971501112222", "+971 4 333 4444", "no digits"]

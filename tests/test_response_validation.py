@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+from conftest import auth, make_app
 from flask import Flask
-
-from tests.conftest import auth, make_app
 
 
 def corrupt(app: Flask, record_id: int, **fields: object) -> None:

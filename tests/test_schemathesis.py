@@ -13,10 +13,9 @@ from typing import Any, ClassVar
 import hypothesis
 import pytest
 import schemathesis
+from conftest import TOKENS, make_app
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck
-
-from tests.conftest import TOKENS, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = make_app()

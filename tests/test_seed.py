@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from mockserver import codec, seed
-from mockserver.dataset import Dataset
-from mockserver.fixtures import Fixtures, api_view, load_fixtures
-from mockserver.model import CallTracking, Lead
-from mockserver.spec import Spec
+from mockserver.core import codec
+from mockserver.core.dataset import Dataset
+from mockserver.core.model import CallTracking, Lead
+from mockserver.core.spec import Spec
+from mockserver.data import seed
+from mockserver.data.fixtures import Fixtures, api_view, load_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CALLS = 20

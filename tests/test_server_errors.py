@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import RunningServer, start_server
 
-from mockserver.spec import Spec
-from tests.conftest import RunningServer, start_server
+from mockserver.core.spec import Spec
 
 ERROR = Spec.load().component_validator("Error")
 

@@ -29,8 +29,8 @@ from conftest import (
     start_server,
 )
 
-from mockserver.server import Server
 from mockserver.settings import Settings
+from mockserver.web.server import Server
 
 SERVE = [sys.executable, "-m", "mockserver", "serve"]
 REQUEST_FIELDS = {

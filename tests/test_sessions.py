@@ -7,9 +7,9 @@ import pytest
 from conftest import PINNED_NOW, RunningServer, start_server
 from helpers import Api, wait_until
 
-from mockserver.dataset import Dataset
-from mockserver.errors import BadRequest
-from mockserver.store import DEFAULT_SESSION, Store, session_name
+from mockserver.core.dataset import Dataset
+from mockserver.core.errors import BadRequest
+from mockserver.sandbox.sessions import DEFAULT_SESSION, Store, session_name
 
 
 def seen_of(api: Api, record_id: int) -> bool:

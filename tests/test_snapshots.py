@@ -236,8 +236,8 @@ def test_import_of_a_large_body_is_refused_with_413(
 
 def test_export_is_valid_against_the_spec_schemas(sandbox: RunningServer) -> None:
     """Every exported record passes the contract's schema (with its per-caller fields)."""
-    from mockserver.fixtures import api_view
-    from mockserver.spec import Spec
+    from mockserver.core.spec import Spec
+    from mockserver.data.fixtures import api_view
 
     spec = Spec.load()
     state = requests.get(f"{sandbox.url}/__mock/state", timeout=30).json()

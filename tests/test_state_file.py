@@ -18,10 +18,10 @@ import requests
 from conftest import PINNED_NOW, RunningServer, make_app, start_server
 from helpers import Api, wait_until
 
-from mockserver.fixtures import load_fixtures
+from mockserver.core.spec import Spec
+from mockserver.data.fixtures import load_fixtures
+from mockserver.data.snapshots import StateError, export_state, import_state
 from mockserver.settings import default_fixtures_dir
-from mockserver.snapshots import StateError, export_state, import_state
-from mockserver.spec import Spec
 
 State = dict[str, Any]
 

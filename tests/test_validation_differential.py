@@ -31,13 +31,14 @@ from werkzeug.routing import Map, Rule
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from mockserver.compiled_validation import CompiledValidator
-from mockserver.errors import ApiError, BadRequest, ContractViolation
-from mockserver.http import HttpRequest, HttpResponse
-from mockserver.pipeline import JSON_TYPE, dump, read_body
-from mockserver.schema_formats import NATIVE_EQUIVALENTS
-from mockserver.spec import Spec
-from mockserver.validation import OpenApiCoreValidator, any_host
+from mockserver.core.errors import ApiError, BadRequest, ContractViolation
+from mockserver.core.http import HttpRequest, HttpResponse
+from mockserver.core.responses import JSON_TYPE, dump
+from mockserver.core.spec import Spec
+from mockserver.validation.compiled import CompiledValidator
+from mockserver.validation.formats import NATIVE_EQUIVALENTS
+from mockserver.validation.reference import OpenApiCoreValidator, any_host
+from mockserver.validation.request_body import read_body
 
 SPEC = Spec.load()
 FAST = CompiledValidator(SPEC)

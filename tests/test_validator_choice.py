@@ -10,11 +10,11 @@ import sys
 import pytest
 from conftest import ROOT, auth, make_app, start_server
 
-from mockserver.app import make_validator
-from mockserver.compiled_validation import CompiledValidator, UncheckedValidator
+from mockserver.core.spec import Spec
 from mockserver.settings import Settings
-from mockserver.spec import Spec
-from mockserver.validation import OpenApiCoreValidator
+from mockserver.validation.compiled import CompiledValidator, UncheckedValidator
+from mockserver.validation.reference import OpenApiCoreValidator
+from mockserver.web.app import make_validator
 
 BAD_QUERY = "/calltrackings?per_page=0&filters[date_from]=2023-02-29&sort_order=Desc"
 

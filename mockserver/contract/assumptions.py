@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..spec import Spec
+from ..core.spec import Spec
 
 ASSUMED = "x-assumed"
 JSON = "application/json"

@@ -16,7 +16,7 @@ from schemathesis import Case, CheckContext, Response
 from schemathesis.checks import CHECKS
 from schemathesis.core.failures import Failure, Severity
 
-from ..spec import Spec
+from ..core.spec import Spec
 from .filters import EnumFilter, describe, enum_filters, items_not_matching
 
 CHECK_NAME = "filters_applied"

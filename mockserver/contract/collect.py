@@ -43,7 +43,7 @@ from schemathesis.openapi.checks import (
     UseAfterFree,
 )
 
-from ..spec import Spec
+from ..core.spec import Spec
 from .assumptions import AssumptionIndex, join
 from .checks import CHECK_NAME, FilterNotApplied
 from .classify import Finding, Input, Kind

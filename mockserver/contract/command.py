@@ -12,7 +12,7 @@ import sys
 
 import yaml
 
-from ..spec import Spec
+from ..core.spec import Spec
 from .assumptions import AssumptionIndex
 from .credentials import CredentialsError, Token, fetch_token
 from .options import ContractOptions, OptionsError, options_from

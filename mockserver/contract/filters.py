@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..spec import Spec
+from ..core.spec import Spec
 
 FILTER_NAME = re.compile(r"^filters\[(\w+)\]$")
 

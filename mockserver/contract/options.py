@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..core.spec import default_spec_path
 from ..settings import FALSE_WORDS, TRUE_WORDS
-from ..spec import default_spec_path
 
 ENV_PREFIX = "MOCKSERVER_CONTRACT_"
 PHASES = ("examples", "coverage", "fuzzing", "stateful")

@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..spec import Spec, template_to_regex
+from ..core.spec import Spec, template_to_regex
 
 # RFC 9110 section 9.2.1: methods whose semantics are read-only.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"})

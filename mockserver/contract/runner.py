@@ -22,7 +22,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import StopReason, events, from_schema
 from schemathesis.engine.run import PhaseName
 
-from ..spec import Spec
+from ..core.spec import Spec
 from .checks import CHECK_NAME, make_check, registered
 from .classify import Finding
 from .collect import Collector

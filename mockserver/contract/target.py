@@ -15,11 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..pipeline import SESSION_HEADER
 from .policy import TargetKind
 
+# The mock's admin API as any client speaks it (admin-openapi.yaml): the runner reaches the
+# mock over HTTP only, so it works against a mock of another version as well.
 HEALTH_PATH = "/__mock/health"
 RESET_PATH = "/__mock/reset"
+SESSION_HEADER = "X-Mock-Session"
 
 
 class TargetError(Exception):

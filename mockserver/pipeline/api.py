@@ -1,0 +1,202 @@
+"""The request pipeline: the session, faults and overrides, then authenticate, authorise,
+read/validate, handle, and check the reply.
+
+This is the mock without a web server: it takes an ``HttpRequest`` for a known operation
+and returns an ``HttpResponse``. Each step is a short method, so a reader can follow a
+request from top to bottom, and every failure is an ``ApiError`` turned into the contract's
+error body in one place. The admin pipeline (``admin``) shares the reading and responding
+steps (``validation.request_body``, ``core.responses``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from ..core.access import Persona, Personas
+from ..core.clock import Clock
+from ..core.errors import ApiError, ContractViolation, Forbidden, Unauthorized
+from ..core.http import HttpRequest, HttpResponse
+from ..core.indexed_dataset import IndexedDataset
+from ..core.operations import HANDLERS, Call, Reply
+from ..core.query_index import Change
+from ..core.responses import error_response, respond
+from ..core.spec import Operation, Spec
+from ..sandbox.faults import FaultDecision
+from ..sandbox.prefer import HEADER as PREFER_HEADER
+from ..sandbox.prefer import forced_error, forced_reply, parse_prefer
+from ..sandbox.sessions import SESSION_HEADER, Session, Store, session_name
+from ..validation.request_body import read_request
+from ..validation.validator import CheckedRequest, Validator
+from .delays import Delays
+
+log = logging.getLogger("mockserver")
+
+
+@dataclass
+class Outcome:
+    """What the pipeline did, for logs and the request journal."""
+
+    response: HttpResponse | None  # None: drop the connection without answering
+    persona: Persona | None = None
+    error: ApiError | None = None
+    session: str | None = None
+    fault: str | None = None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        personas: Personas,
+        validator: Validator,
+        response_validator: Validator | None,
+        clock: Clock,
+        spec: Spec,
+        max_delay_ms: int = 30_000,
+        delays: Delays | None = None,
+    ) -> None:
+        self.store = store
+        self.personas = personas
+        self.validator = validator
+        self.response_validator = response_validator
+        self.clock = clock
+        self.spec = spec
+        self.max_delay_ms = max_delay_ms
+        self.delays = delays or Delays()
+
+    def handle(self, op: Operation, request: HttpRequest) -> Outcome:
+        persona: Persona | None = None
+        session: Session | None = None
+        fault: FaultDecision | None = None
+        try:
+            session = self.store.session(session_name(request.headers.get(SESSION_HEADER)))
+            prefer = parse_prefer(request.headers.getlist(PREFER_HEADER), self.max_delay_ms)
+            fault = session.faults.decide(op.operation_id)
+            self.delays.wait(fault.delay_ms + prefer.delay_ms)
+            if fault.drop:
+                return Outcome(None, session=session.name, fault="drop")
+            if fault.error_status is not None:
+                raise forced_error(fault.error_status, injected_message(fault.error_status))
+            persona = self.authenticate(request)
+            self.authorise(op, persona)
+            checked = self.read(op, request)
+            if prefer.code is not None:
+                reply = forced_reply(
+                    self.spec, op, prefer.code,
+                    lambda: self.run_on_copy(op, request, persona, checked, session),
+                )
+            else:
+                reply = self.run(op, request, persona, checked, session)
+            response = respond(reply)
+            self.check_response(request, response)
+            return self._outcome(response, persona, None, session, fault)
+        except ContractViolation as exc:
+            log.error("contract violation in %s %s: %s", op.method, request.path, exc.message)
+            return self._outcome(error_response(exc), persona, exc, session, fault)
+        except ApiError as exc:
+            return self._outcome(error_response(exc), persona, exc, session, fault)
+
+    @staticmethod
+    def _outcome(
+        response: HttpResponse,
+        persona: Persona | None,
+        error: ApiError | None,
+        session: Session | None,
+        fault: FaultDecision | None,
+    ) -> Outcome:
+        return Outcome(
+            response,
+            persona,
+            error,
+            session.name if session is not None else None,
+            fault.fired if fault is not None else None,
+        )
+
+    def authenticate(self, request: HttpRequest) -> Persona:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            raise Unauthorized("The Authorization header is missing: send 'Bearer <token>'.")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
+        persona = self.personas.by_token(token.strip())
+        if persona is None:
+            raise Unauthorized("The bearer token is unknown or expired.")
+        return persona
+
+    @staticmethod
+    def authorise(op: Operation, persona: Persona) -> None:
+        missing = [r for r in op.rights if not persona.has(r.split(".", 1)[1])]
+        if missing:
+            raise Forbidden(f"This operation needs the right {', '.join(missing)}.")
+
+    def read(self, op: Operation, request: HttpRequest) -> CheckedRequest:
+        return read_request(self.validator, request)
+
+    def run(
+        self,
+        op: Operation,
+        request: HttpRequest,
+        persona: Persona,
+        checked: CheckedRequest,
+        session: Session,
+    ) -> Reply:
+        """The operation on the session's data, under its lock; the store hears of changes."""
+        notify = partial(self.store.notify, session)
+        call = self.call(op, request, persona, checked, session, notify, session.link_name)
+        with session.lock:
+            return HANDLERS[op.operation_id](call)
+
+    def run_on_copy(
+        self,
+        op: Operation,
+        request: HttpRequest,
+        persona: Persona,
+        checked: CheckedRequest,
+        session: Session,
+    ) -> Reply:
+        """The operation's real answer, computed on a throwaway copy of the session's data.
+
+        Nobody else sees the copy, so it needs no lock, and its changes are told to nobody.
+        """
+        with session.lock:
+            scratch = IndexedDataset(session.data.copy())
+        call = self.call(op, request, persona, checked, scratch, scratch.changed, session.link_name)
+        return HANDLERS[op.operation_id](call)
+
+    def call(
+        self,
+        op: Operation,
+        request: HttpRequest,
+        persona: Persona,
+        checked: CheckedRequest,
+        records: IndexedDataset,
+        notify: Callable[[Change], None],
+        link_session: str | None,
+    ) -> Call:
+        return Call(
+            operation_id=op.operation_id,
+            persona=persona,
+            records=records,
+            notify=notify,
+            clock=self.clock,
+            base_url=request.host_url,
+            link_session=link_session,
+            query=checked.query,
+            path=checked.path,
+            headers=checked.headers,
+            raw_query_names=list(request.query.keys()),
+            repeated_query_names=[k for k, v in request.query.lists() if len(v) > 1],
+            body=checked.body,
+        )
+
+    def check_response(self, request: HttpRequest, response: HttpResponse) -> None:
+        if self.response_validator is not None:
+            self.response_validator.check_response(request, response)
+
+
+def injected_message(status: int) -> str:
+    return f"Injected fault: this operation is set to fail with {status} (see /__mock/faults)."

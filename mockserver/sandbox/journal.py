@@ -1,0 +1,94 @@
+"""The request journal: what clients actually sent, per session, newest first, bounded.
+
+A tester asks "what did my app send?" and gets it here rather than in a server log shared
+with everyone. Each session keeps its own ring of entries, so the journal's memory is
+bounded by the session limits times ``--journal-size``. Secrets never reach it: the
+``Authorization`` value is masked to its scheme, and the persona it named is given instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from datetime import UTC, datetime
+from typing import Any
+
+from ..core.http import RequestRecord
+
+# The request headers worth seeing when debugging a client; the rest is noise.
+JOURNALED_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "Prefer",
+    "X-MyCRM-Expand-Data",
+    "X-Mock-Session",
+    "Origin",
+    "User-Agent",
+)
+MASK = "***"
+BODY_LIMIT = 1024  # characters of the request body kept per entry
+
+
+def mask_authorization(value: str) -> str:
+    """``Bearer admin-token`` -> ``Bearer ***``; a value without a scheme is masked whole."""
+    scheme, sep, secret = value.strip().partition(" ")
+    if sep and secret.strip():
+        return f"{scheme} {MASK}"
+    return MASK
+
+
+def selected_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The journaled headers present in the request, in a fixed order, token masked."""
+    by_lower = {k.lower(): v for k, v in headers.items()}
+    picked = {}
+    for name in JOURNALED_HEADERS:
+        value = by_lower.get(name.lower())
+        if value is not None:
+            picked[name] = mask_authorization(value) if name == "Authorization" else value
+    return picked
+
+
+class Journal:
+    """A bounded, thread-safe ring of request entries for one session."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def add(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._entries.append(entry_of(next(self._ids), record))
+
+    def newest_first(self, limit: int | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            entries = list(reversed(self._entries))
+        return entries if limit is None else entries[:limit]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def entry_of(entry_id: int, record: RequestRecord) -> dict[str, Any]:
+    """The journal's JSON form of one request (see ``JournalEntry`` in the admin spec)."""
+    body = record.body
+    return {
+        "id": entry_id,
+        "at": datetime.fromtimestamp(record.started_at, UTC).isoformat(timespec="milliseconds"),
+        "method": record.method,
+        "path": record.path,
+        "query": record.query,
+        "operation_id": record.operation_id,
+        "headers": selected_headers(record.headers),
+        "persona": record.persona,
+        "body": None if body is None else body[:BODY_LIMIT],
+        "body_truncated": body is not None and len(body) > BODY_LIMIT,
+        "status": record.status,
+        "fault": record.fault,
+        "duration_ms": round(record.duration_ms, 3),
+        "errors": [p.to_json() for p in record.problems],
+    }

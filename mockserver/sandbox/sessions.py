@@ -1,0 +1,150 @@
+"""Sessions of data: each one a private copy of the seeded baseline, behind its own lock.
+
+The default session (no ``X-Mock-Session`` header) is what most clients share. A named
+session is created from the baseline on first use, so parallel testers never see each
+other's changes. Sessions are bounded in number and idle time; the oldest idle session is
+evicted first so that no client can exhaust memory.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from ..core.dataset import Dataset
+from ..core.errors import BadRequest, Problem
+from ..core.indexed_dataset import IndexedDataset
+from ..core.query_index import Change
+from .faults import Faults
+from .journal import Journal
+
+DEFAULT_SESSION = "default"
+SESSION_HEADER = "X-Mock-Session"
+# Names appear in URLs, logs and file names: keep them short and plain.
+SESSION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_SESSION_NAME = re.compile(SESSION_NAME_PATTERN)
+
+
+def session_name(value: str | None, location: str = "header", name: str = SESSION_HEADER) -> str:
+    """The session a request names (the default without one), or a 400 saying what is wrong."""
+    if value is None:
+        return DEFAULT_SESSION
+    if not _SESSION_NAME.match(value):
+        shown = value if len(value) <= 80 else value[:80] + "..."
+        reason = (f"{shown!r} is not a session name: 1 to 64 letters, digits, '.', '_' or '-', "
+                  "starting with a letter or digit")
+        raise BadRequest("The session name is not valid.", [Problem(location, name, reason)])
+    return value
+
+
+class Session(IndexedDataset):
+    """A named copy of the data, with its own lock, fault rules and request journal."""
+
+    def __init__(
+        self,
+        name: str,
+        data: Dataset,
+        seed: int = 0,
+        journal: Journal | None = None,
+        last_used: float | None = None,
+    ) -> None:
+        super().__init__(data)
+        self.name = name
+        self.seed = seed  # the seed the data came from; fault draws start from it too
+        self.journal = journal if journal is not None else Journal(200)
+        self.faults = Faults(seed, name)
+        self.lock = threading.RLock()
+        self.last_used = time.monotonic() if last_used is None else last_used
+
+    @property
+    def link_name(self) -> str | None:
+        """The name recording URLs carry (browsers' audio cannot send headers); the default
+        session needs none."""
+        return None if self.name == DEFAULT_SESSION else self.name
+
+
+class Store:
+    def __init__(
+        self,
+        baseline: Dataset,
+        max_sessions: int = 100,
+        idle_seconds: float = 3600.0,
+        on_change: Callable[[Session], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        seed: int = 0,
+        journal_size: int = 200,
+    ) -> None:
+        self.baseline = baseline
+        self.max_sessions = max_sessions
+        self.idle_seconds = idle_seconds
+        self.on_change = on_change
+        self.seed = seed
+        self.journal_size = journal_size
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._sessions[DEFAULT_SESSION] = self._new(DEFAULT_SESSION, clock())
+
+    def session(self, name: str | None = None) -> Session:
+        """The named session, created from the baseline on first use."""
+        name = name or DEFAULT_SESSION
+        now = self._clock()
+        with self._lock:
+            self._expire(now)
+            found = self._sessions.get(name)
+            if found is None:
+                self._make_room()
+                found = self._new(name, now)
+                self._sessions[name] = found
+            found.last_used = now
+            self._sessions.move_to_end(name)
+            return found
+
+    def find(self, name: str) -> Session | None:
+        """The session if it exists, without creating it or counting as a use."""
+        with self._lock:
+            return self._sessions.get(name)
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return list(self._sessions)
+
+    def replace(self, session: Session, data: Dataset, seed: int | None = None) -> None:
+        """Swap a session's data whole (reset, import): readers see old or new, never a mix."""
+        with session.lock:
+            session.data = data
+            if seed is not None:
+                session.seed = seed
+            self.notify(session)
+
+    def _new(self, name: str, now: float) -> Session:
+        return Session(name, self.baseline.copy(), seed=self.seed,
+                       journal=Journal(self.journal_size), last_used=now)
+
+    def set_baseline(self, baseline: Dataset) -> None:
+        self.baseline = baseline
+
+    def notify(self, session: Session, change: Change | None = None) -> None:
+        """Call after every change to a session's data, naming the changed call trackings
+        when known (the list index then stays built)."""
+        session.changed(change)
+        if self.on_change is not None:
+            self.on_change(session)
+
+    def _expire(self, now: float) -> None:
+        stale = [
+            name
+            for name, s in self._sessions.items()
+            if name != DEFAULT_SESSION and now - s.last_used > self.idle_seconds
+        ]
+        for name in stale:
+            del self._sessions[name]
+
+    def _make_room(self) -> None:
+        """Evict the least recently used named sessions until a new one fits."""
+        while len(self._sessions) >= self.max_sessions + 1:  # +1: the default never counts
+            victim = next(n for n in self._sessions if n != DEFAULT_SESSION)
+            del self._sessions[victim]

@@ -1,0 +1,194 @@
+"""The reference validator: openapi-core, its errors worded as ``Problem`` s.
+
+``OpenApiCoreValidator`` is what "valid" means here (openapi-core, the ``OpenAPI`` object
+built once); the fast validator must give the same verdicts, and asks this one to word
+every rejection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import BadRequest, ContractViolation, Problem, shorten
+from ..core.http import HttpRequest, HttpResponse
+from ..core.spec import Spec
+from .validator import INVALID_REQUEST, CheckedRequest
+
+if TYPE_CHECKING:
+    from openapi_core.validation.request import exceptions as req_errors
+
+
+class OpenApiCoreValidator:
+    """The reference validator: openapi-core, with its errors turned into ``Problem`` s.
+
+    Parameters are unmarshalled (cast to their types, defaults applied); the body is only
+    validated, since the pipeline decodes it itself: openapi-core's unmarshalling walks
+    every value of a body and costs seconds on a large one (a state import), validation
+    milliseconds, with the same verdict.
+
+    openapi-core is imported here rather than at the top: importing it costs a quarter of a
+    second, and the fast validator only needs it for the first rejected request.
+    """
+
+    def __init__(self, spec: Spec) -> None:
+        from openapi_core import OpenAPI
+        from openapi_core.unmarshalling.request.unmarshallers import (
+            V31RequestParametersUnmarshaller,
+        )
+        from openapi_core.validation.request.validators import V31RequestBodyValidator
+
+        self.spec = spec
+        self.openapi = OpenAPI.from_dict(validation_document(spec.document))
+        self._parameters = V31RequestParametersUnmarshaller(self.openapi.spec)
+        self._body = V31RequestBodyValidator(self.openapi.spec)
+
+    def check_request(self, request: HttpRequest, body: Any) -> CheckedRequest:
+        from openapi_core.validation.request import exceptions as req_errors
+
+        result = self._parameters.unmarshal(request)
+        body_errors = [  # an absent optional body is fine, as in openapi-core's own checks
+            e for e in self._body.iter_errors(request)
+            if not isinstance(e, req_errors.MissingRequestBody)
+        ]
+        errors = [*result.errors, *body_errors]
+        problems = [p for error in errors for p in _problems(error)]
+        if problems:
+            raise BadRequest(INVALID_REQUEST, problems)
+        params = result.parameters
+        return CheckedRequest(
+            query=dict(params.query),
+            path=dict(params.path),
+            headers=dict(params.header),
+            body=body,
+        )
+
+    def check_response(self, request: HttpRequest, response: HttpResponse) -> None:
+        errors = list(self.openapi.iter_response_errors(request, response))
+        if errors:
+            raise ContractViolation(
+                "The mock produced a response that breaks the contract: "
+                + "; ".join(_describe(e) for e in errors)
+            )
+
+
+def validation_document(document: dict[str, Any]) -> dict[str, Any]:
+    """What openapi-core checks requests against: any host, and no security requirements.
+
+    The pipelines check tokens themselves, before validation; and openapi-core skips the
+    parameters and the body of a request that fails its own security check, which would
+    let an unauthenticated-looking request through unvalidated.
+    """
+    document = any_host(document)
+    document["security"] = []
+    paths = {}
+    for template, item in document.get("paths", {}).items():
+        paths[template] = {
+            key: ({**op, "security": []} if isinstance(op, dict) and "responses" in op else op)
+            for key, op in item.items()
+        }
+    document["paths"] = paths
+    return document
+
+
+def any_host(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with one relative server, so requests match on their path alone.
+
+    The spec lists the upstream and ``localhost:8080``; the mock may be reached on any host
+    and port (tests pick free ports), and that must not make a request invalid.
+    """
+    return {**document, "servers": [{"url": "/"}]}
+
+
+def _problems(error: Exception) -> Iterable[Problem]:
+    """One ``Problem`` per schema error, located where the client can fix it."""
+    from openapi_core.validation.request import exceptions as req_errors
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
+    if isinstance(error, req_errors.SecurityValidationError):
+        return []  # bearer tokens are checked by the pipeline, before validation
+    if isinstance(error, req_errors.ParameterValidationError):
+        return [Problem(error.location, error.name, r) for r in _reasons(error)]
+    if isinstance(error, req_errors.MissingRequestBodyError):
+        return [Problem("body", "", "a JSON request body is required")]
+    if isinstance(error, req_errors.RequestBodyValidationError):
+        cause = error.__cause__
+        if isinstance(cause, InvalidSchemaValue):
+            return [
+                Problem("body", where, shorten(reason))
+                for e in cause.schema_errors
+                for where, reason in _closest(e)
+            ]
+        return [Problem("body", "", "the body could not be read as JSON")]
+    return [Problem("body", "", type(error).__name__)]
+
+
+def _closest(error: Any) -> list[tuple[str, str]]:
+    """(field path, reason) of a schema error; for a failed ``oneOf``, of the branch meant.
+
+    "not valid under any of the given schemas" names no field. The branch the client meant
+    is the one whose ``const`` fields (``op``, ``path``) match, or else the one with the
+    fewest errors; when every branch fails only on the same ``const`` (an unknown operation
+    path), the reason lists the allowed values.
+    """
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [(_where(error), error.message)]
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0], []).append(sub)
+    matching = [b for b in branches.values() if all(e.validator != "const" for e in b)]
+    fewest = min(len(b) for b in branches.values())
+    closest = [b for b in branches.values() if len(b) == fewest]
+    for candidates in (matching, closest):
+        if len(candidates) == 1:
+            return [p for sub in candidates[0] for p in _closest(sub)]
+    firsts = [b[0] for b in closest]
+    if fewest == 1 and len({_where(e) for e in firsts}) == 1:
+        if all(e.validator == "const" for e in firsts):
+            allowed = [e.validator_value for e in firsts]
+            return [(_where(firsts[0]), f"{firsts[0].instance!r} is not one of {allowed!r}")]
+        if len({e.message for e in firsts}) == 1:
+            return [(_where(firsts[0]), firsts[0].message)]
+    return [(_where(error), error.message)]
+
+
+def _where(error: Any) -> str:
+    return "/".join(str(p) for p in error.absolute_path)
+
+
+def _reasons(error: req_errors.ParameterValidationError) -> list[str]:
+    from openapi_core.casting.schemas.exceptions import CastError
+    from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
+    from openapi_core.validation.request import exceptions as req_errors
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
+    cause = error.__cause__
+    if isinstance(error, req_errors.MissingParameterError):
+        return ["is required"]
+    if isinstance(cause, InvalidSchemaValue):
+        return [shorten(e.message) for e in _schema_errors(cause)] or ["is not valid"]
+    if isinstance(cause, CastError):
+        return [f"{shorten(repr(cause.value))} is not a valid {cause.type}"]
+    if isinstance(cause, EmptyQueryParameterValue):
+        return ["must not be empty"]
+    return [shorten(str(cause)) if cause is not None else "is not valid"]
+
+
+
+
+def _describe(error: Exception) -> str:
+    from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
+    cause = error.__cause__
+    if isinstance(cause, InvalidSchemaValue):
+        details = ", ".join(
+            f"{'/'.join(str(p) for p in e.path) or '(root)'}: {e.message}"
+            for e in _schema_errors(cause)
+        )
+        return f"{type(error).__name__}: {details}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _schema_errors(cause: Any) -> list[Any]:
+    """openapi-core types these as plain exceptions; they are jsonschema ValidationErrors."""
+    return list(cause.schema_errors)

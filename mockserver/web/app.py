@@ -1,0 +1,225 @@
+"""The Flask adapter: routes derived from the spec, one view that feeds the pipeline.
+
+``create_app(settings)`` is the only place that wires the parts together. Flask is kept at
+this edge: it maps URLs to operations, enforces the body limit, and turns the pipeline's
+``HttpResponse`` into a real one; everything else lives in Flask-free modules.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from ..core.access import Personas
+from ..core.clock import Clock
+from ..core.errors import ApiError, error_body
+from ..core.responses import dump
+from ..core.spec import ADMIN_SPEC, Operation, Spec
+from ..data.fixtures import load_fixtures
+from ..data.recordings import shipped_recordings
+from ..data.seed import generate
+from ..data.state_file import StateFile
+from ..pipeline.admin import AdminPipeline
+from ..pipeline.api import Pipeline
+from ..pipeline.delays import Delays
+from ..sandbox.admin_operations import AdminContext
+from ..sandbox.persistence import persist_default_session, save_default_session
+from ..sandbox.sessions import DEFAULT_SESSION, SESSION_HEADER, Store, session_name
+from ..settings import Settings, default_fixtures_dir
+from ..validation.reference import OpenApiCoreValidator
+from ..validation.validator import Validator
+from . import admin_routes, cors, docs
+from .flask_glue import (
+    NOTED_KEY,
+    drop_connection,
+    mark_arrival,
+    note_request,
+    to_flask,
+    to_http_request,
+)
+from .observe import RequestRecord, log_request_quietly
+
+log = logging.getLogger("mockserver")
+# Paths that are the mock's own, not attempts at the API: never journaled.
+OWN_PREFIXES = ("/__mock/", "/docs", "/static/", "/openapi.yaml", "/favicon.ico")
+
+
+def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Flask:
+    """Wire everything; raises ``FixtureError`` or ``StateError`` for bad files."""
+    settings = settings or Settings()
+    spec = spec or Spec.load()
+    fixtures = load_fixtures(settings.fixtures, spec)
+    baseline = generate(settings.seed, settings.count, fixtures)
+    store = Store(baseline, settings.max_sessions, settings.session_idle_seconds,
+                  seed=settings.seed, journal_size=settings.journal_size)
+    personas = Personas(fixtures.personas)
+    state_file = _open_state_file(settings, spec, personas, store)
+    validator = make_validator(settings, spec)
+    check_responses = not (settings.no_response_validation or settings.no_validation)
+    delays = Delays()
+    pipeline = Pipeline(
+        store,
+        personas,
+        validator,
+        validator if check_responses else None,
+        Clock(settings.now),
+        spec,
+        settings.max_delay_ms,
+        delays,
+    )
+    admin_spec = Spec.load(ADMIN_SPEC)
+    admin_validator = checking_validator(settings, admin_spec)  # never off: it guards state
+    recordings = shipped_recordings(default_fixtures_dir() / "recordings")
+    context = AdminContext(spec, admin_spec, store, personas, fixtures, recordings,
+                           settings.seed, settings.count, settings.max_delay_ms)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.extensions["mockserver"] = {
+        "settings": settings,
+        "spec": spec,
+        "store": store,
+        "personas": personas,
+        "pipeline": pipeline,
+        "fixtures": fixtures,
+        "observers": [log_request_quietly, _journal_observer(store)],
+        "delays": delays,
+        "state_file": state_file,
+        "save_state": (
+            None if state_file is None else lambda: save_default_session(state_file, store)
+        ),
+        "started": context.started,
+    }
+    app.before_request(mark_arrival)  # first: durations include a preflight's answer
+    cors.init_app(app)
+    _add_api_routes(app, spec, pipeline)
+    admin_routes.init_app(app, AdminPipeline(
+        context, admin_validator, None if settings.no_response_validation else admin_validator,
+        settings.admin_token,
+    ))
+    docs.init_app(app, spec, personas)
+    _add_error_handlers(app)
+    app.after_request(_note_the_rest)
+    return app
+
+
+def _open_state_file(
+    settings: Settings, spec: Spec, personas: Personas, store: Store
+) -> StateFile | None:
+    if settings.state_file is None:
+        return None
+    state_file = StateFile(settings.state_file)
+    persist_default_session(state_file, store, spec, personas.all)
+    return state_file
+
+
+def _journal_observer(store: Store) -> Any:
+    """Journal API requests (admin ones are logged only: the journal shows the client's)."""
+
+    def journal(record: RequestRecord) -> None:
+        if record.path.startswith(OWN_PREFIXES) or record.path == "/":
+            return
+        session = store.find(record.session)
+        if session is not None:
+            session.journal.add(record)
+
+    return journal
+
+
+def make_validator(settings: Settings, spec: Spec) -> Validator:
+    """The validator the settings ask for; ``--no-validation`` is for benchmarks only."""
+    from ..validation.compiled import UncheckedValidator
+
+    if settings.no_validation:
+        log.warning(
+            "VALIDATION IS OFF (--no-validation): requests and responses are not checked "
+            "against the contract. Use this for benchmarking only."
+        )
+        return UncheckedValidator(spec)
+    return checking_validator(settings, spec)
+
+
+def checking_validator(settings: Settings, spec: Spec) -> Validator:
+    """The fast validator (compiled from the spec), or openapi-core when asked for."""
+    from ..validation.compiled import CompiledValidator
+
+    if settings.validator == "openapi-core":
+        return OpenApiCoreValidator(spec)
+    return CompiledValidator(spec)
+
+
+def _add_api_routes(app: Flask, spec: Spec, pipeline: Pipeline) -> None:
+    for template, methods in spec.paths().items():
+        rule = template.replace("{", "<").replace("}", ">")
+        view = _make_view(pipeline, methods)
+        app.add_url_rule(rule, endpoint=template, view_func=view, methods=list(methods))
+
+
+def _make_view(pipeline: Pipeline, methods: dict[str, Operation]) -> Any:
+    def view(**path_params: str) -> Response:
+        op = methods.get(request.method) or methods["GET"]  # HEAD is served as GET
+        if not request.host:  # werkzeug's answer to a Host header with invalid characters
+            raise BadRequest("The Host header is not a valid host name: URLs cannot be built.")
+        outcome = pipeline.handle(op, to_http_request(op, path_params))
+        error = outcome.error
+        note_request(
+            None if outcome.response is None else outcome.response.status_code,
+            outcome.session or DEFAULT_SESSION,
+            op.operation_id,
+            persona=outcome.persona.name if outcome.persona is not None else None,
+            problems=tuple(error.problems) if error is not None else (),
+            fault=outcome.fault,
+            error=error.message if error is not None else None,
+        )
+        if outcome.response is None:
+            return drop_connection()
+        return to_flask(outcome.response)
+
+    return view
+
+
+def _add_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        message = {
+            404: f"No such endpoint: {request.path}",
+            405: f"{request.method} is not allowed on {request.path}.",
+            413: f"The request body is larger than the limit of "
+            f"{app.config['MAX_CONTENT_LENGTH']} bytes.",
+        }.get(status, exc.description or exc.name)
+        g.mock_error = message
+        response = Response(dump(error_body(status, message)), status,
+                            content_type="application/json")
+        for name, value in exc.get_headers():
+            if name.lower() in ("allow", "content-range"):
+                response.headers[name] = value
+        _journal_stray(status)
+        return response
+
+
+def _journal_stray(status: int) -> None:
+    """A request the API's routes did not take (a wrong path, say) is journaled too."""
+    if request.path.startswith(OWN_PREFIXES) or request.path == "/":
+        return
+    try:
+        name = session_name(request.headers.get(SESSION_HEADER))
+    except ApiError:
+        return
+    current_app.extensions["mockserver"]["store"].session(name)  # a first request counts too
+    note_request(status, name, None, error=g.get("mock_error"))
+
+
+def _note_the_rest(response: Response) -> Response:
+    """Every request gets its log line: also preflights, docs and ``/__mock/`` misses.
+
+    Werkzeug builds ``Allow`` from a set, whose order changes between processes: sort it.
+    """
+    if "Allow" in response.headers:
+        methods = {m.strip() for m in response.headers["Allow"].split(",") if m.strip()}
+        response.headers["Allow"] = ", ".join(sorted(methods))
+    if not request.environ.get(NOTED_KEY):
+        note_request(response.status_code, DEFAULT_SESSION, None, error=g.get("mock_error"))
+    return response

@@ -1,0 +1,96 @@
+"""Between Flask and the Flask-free pipelines: requests in, responses out, records noted.
+
+The API views (``app``) and the admin views (``admin_routes``) share these conversions, so both
+see requests the same way and both feed the observers the same records.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from ..core.errors import Problem
+from ..core.http import HttpRequest, HttpResponse, RequestRecord
+from ..core.spec import Operation
+
+DROP_KEY = "mockserver.drop_connection"  # set in the WSGI environ; the server acts on it
+NOTED_KEY = "mockserver.noted"  # set once the request's record went to the observers
+
+
+def to_http_request(op: Operation, path_params: dict[str, str]) -> HttpRequest:
+    return HttpRequest(
+        method=op.method.lower(),
+        path=request.path,
+        path_pattern=op.path,
+        host_url=request.host_url,
+        query=request.args,
+        headers=request.headers,  # type: ignore[arg-type]
+        path_params=path_params,
+        body=request.get_data(cache=True),
+        content_type=request.content_type or "",
+    )
+
+
+def to_flask(response: HttpResponse) -> Response:
+    return Response(
+        response.data,
+        status=response.status_code,
+        headers=list(response.headers.items()),
+        content_type=response.content_type or None,
+    )
+
+
+def drop_connection() -> Response:
+    """Ask the server to close the connection without answering (see ``server``).
+
+    Served by waitress, the client sees the connection closed and no response at all. A
+    server without that support (Flask's test client) gets this 500 instead.
+    """
+    request.environ[DROP_KEY] = True
+    return Response(b'{"code":500,"message":"The connection was dropped on purpose."}', 500,
+                    content_type="application/json")
+
+
+def mark_arrival() -> None:
+    """Stamp the request on arrival, so durations include faults' and overrides' delays."""
+    request.environ["mockserver.started"] = time.perf_counter()
+    request.environ["mockserver.received"] = time.time()
+
+
+def note_request(
+    status: int | None,
+    session: str,
+    operation_id: str | None,
+    *,
+    persona: str | None = None,
+    problems: tuple[Problem, ...] = (),
+    fault: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Hand the record of the current request to every observer (log line, journal)."""
+    started = request.environ.get("mockserver.started", time.perf_counter())
+    try:
+        body = request.get_data(cache=True)
+    except HTTPException:  # a body over the limit: the record says 413, without it
+        body = b""
+    record = RequestRecord(
+        method=request.method,
+        path=request.path,
+        query=request.query_string.decode("latin-1"),
+        status=status,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        session=session,
+        operation_id=operation_id,
+        headers=dict(request.headers.items()),
+        problems=problems,
+        persona=persona,
+        fault=fault,
+        error=error,
+        body=body.decode("utf-8", errors="replace") if body else None,
+        started_at=request.environ.get("mockserver.received", time.time()),
+    )
+    request.environ[NOTED_KEY] = True
+    for observer in current_app.extensions["mockserver"]["observers"]:
+        observer(record)
