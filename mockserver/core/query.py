@@ -22,7 +22,7 @@ KNOWN_PARAMETERS = frozenset(
         "filters[reference]", "filters[property]", "filters[property][id]",
         "filters[property][reference]", "filters[lead][id]", "filters[lead][name]",
     }
-)  # checked against the spec's parameters by tests/test_query.py
+)  # checked against the spec's parameters by tests/core/test_query.py
 
 DEFAULT_PER_PAGE = 100
 # A partial heap sort beats a full sort while the page ends before 1/HEAP_FACTOR of the

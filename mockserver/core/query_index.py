@@ -4,7 +4,7 @@
 index keeps, per sort key, the records in order, and per exact-match filter the ids for each
 value, both built on first use. A request with one indexed filter (or none) then walks the
 sorted order and stops at the end of its page; with several, it scans only the smallest
-matching set. The pages are the ones ``run_query`` gives (tests/test_query_index.py).
+matching set. The pages are the ones ``run_query`` gives (tests/core/test_query_index.py).
 
 ``IndexedDataset`` keeps it exact: a handler names what it changed (``Change``) when it
 reports the change, and the index moves exactly those records. A change without that detail

@@ -9,7 +9,7 @@ The fast path is only trusted to *accept*. When it finds anything wrong, the ref
 validator (openapi-core) looks at the same request or response and decides, so every error
 message is openapi-core's and a stricter fast path can never turn a valid request away.
 Formats are checked as openapi-core checks them (``formats``). No verdict is
-cached. ``tests/test_validation_differential.py`` proves on
+cached. ``tests/validation/test_validation_differential.py`` proves on
 thousands of generated cases that both give the same verdicts and, on acceptance, the same
 parsed parameters.
 """

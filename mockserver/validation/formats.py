@@ -7,7 +7,7 @@ spec uses is either rewritten into keywords jsonschema_rs runs natively and that
 exactly what the reference accepts (``date-time``, ``email``), dropped where the reference
 does not check it at all (``uri`` without rfc3987), or left to the reference's own function.
 The choice is made from the reference's checker as installed, not assumed;
-``tests/test_validation_differential.py`` holds each rewrite equal to its function.
+``tests/validation/test_validation_differential.py`` holds each rewrite equal to its function.
 """
 
 from __future__ import annotations

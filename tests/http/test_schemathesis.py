@@ -17,7 +17,7 @@ from conftest import TOKENS, make_app
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP = make_app()
 SCHEMA = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
 SCHEMA.app = APP

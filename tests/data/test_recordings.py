@@ -9,7 +9,7 @@ import requests
 from conftest import RunningServer
 from helpers import Api, parse_mp3
 
-FILES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "recordings")
+FILES = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "recordings")
                .glob("*.mp3"))
 
 

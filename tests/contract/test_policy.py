@@ -10,7 +10,7 @@ import pytest
 from mockserver.contract.policy import TargetKind, WritePolicy
 from mockserver.core.spec import Spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = Spec.load(ROOT / "openapi.yaml")
 BASE = "https://crm.example/api/v2"
 IDS = json.dumps({"calltrackings": [3, 4], "operations": [

@@ -21,7 +21,7 @@ from openapi_spec_validator import validate
 from mockserver.core.spec import ADMIN_SPEC
 from mockserver.sandbox.sessions import SESSION_NAME_PATTERN
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ADMIN = yaml.safe_load(ADMIN_SPEC.read_text(encoding="utf-8"))
 MAIN = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
 ADMIN_TOKEN = "s3cret-admin"

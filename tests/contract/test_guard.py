@@ -16,7 +16,7 @@ from mockserver.contract.guard import Guard, Refusal, RequestRefused
 from mockserver.contract.policy import TargetKind, WritePolicy
 from mockserver.core.spec import Spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = Spec.load(ROOT / "openapi.yaml")
 
 

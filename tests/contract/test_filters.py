@@ -16,7 +16,7 @@ from mockserver.contract.filters import (
 )
 from mockserver.core.spec import Spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STATUS = EnumFilter("listCallTrackings", "filters[status]", "status", "call_trackings",
                     ("notanswered", "answered", "canceled", "voicemail"))
 

@@ -19,7 +19,7 @@ from mockserver.contract.secrets import Masker
 from mockserver.contract.target import Target
 from mockserver.core.spec import Spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = Spec.load(ROOT / "openapi.yaml")
 INDEX = AssumptionIndex(SPEC)
 URL = "https://staging.example"

@@ -10,7 +10,7 @@ from mockserver.contract.assumptions import AssumptionIndex
 from mockserver.contract.classify import Finding, Input, Kind, Verdict, classify
 from mockserver.core.spec import Spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INDEX = AssumptionIndex(Spec.load(ROOT / "openapi.yaml"))
 S = "#/components/schemas"
 R = "#/components/responses"

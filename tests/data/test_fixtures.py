@@ -13,7 +13,7 @@ from mockserver.core.model import CallTracking
 from mockserver.core.spec import Spec
 from mockserver.data.fixtures import FixtureError, Fixtures, _TextLoader, api_view, load_fixtures
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 ALL_LEAD_RIGHTS = {
     "lead.read", "lead.read.other", "lead.update", "lead.update.other",

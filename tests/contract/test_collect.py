@@ -11,7 +11,7 @@ import pytest
 from mockserver.contract.collect import Collector, _where
 from mockserver.core.spec import Spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 S = "#/components/schemas"
 ITEM = {
     "id": 7, "reference": "pfflex-7", "phone": "+971 55 487 9009", "status": "answered",

@@ -19,7 +19,7 @@ from mockserver.core.spec import Spec
 from mockserver.data import seed
 from mockserver.data.fixtures import Fixtures, api_view, load_fixtures
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_CALLS = 20
 FIRST_GENERATED = 1001
 PHONE = re.compile(r"^\+971 (5[024568]|4) \d{3} \d{4}$")

@@ -9,7 +9,7 @@ import pytest
 from mockserver.contract.assumptions import AssumptionIndex, escape, join
 from mockserver.core.spec import Spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INDEX = AssumptionIndex(Spec.load(ROOT / "openapi.yaml"))
 LIST = "#/paths/~1calltrackings/get"
 RECORDING = "#/paths/~1calltrackings~1{id}~1recording/get"

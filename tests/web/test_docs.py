@@ -17,7 +17,7 @@ import yaml
 from conftest import RunningServer
 from helpers import Api, parse_mp3
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
 OPERATIONS = sorted(op["operationId"] for item in SPEC["paths"].values()
                     for key, op in item.items() if key != "parameters")
