@@ -161,13 +161,15 @@ def seeding(count: int) -> float:
     """Seconds to generate ``count`` call trackings, in a fresh process (imports excluded)."""
     code = (
         "import time\n"
+        "from mockserver.core.clock import Clock\n"
         "from mockserver.data.fixtures import load_fixtures\n"
         "from mockserver.data.seed import generate\n"
         "from mockserver.settings import Settings\n"
         "from mockserver.core.spec import Spec\n"
-        "fixtures = load_fixtures(Settings().fixtures, Spec.load())\n"
+        "settings, now = Settings(), Clock().started\n"
+        "fixtures = load_fixtures(settings.fixtures, Spec.load(), now)\n"
         "t = time.perf_counter()\n"
-        f"generate(42, {count}, fixtures)\n"
+        f"generate(42, {count}, fixtures, now=now, history_days=settings.history_days)\n"
         "print(time.perf_counter() - t)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

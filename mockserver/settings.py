@@ -64,7 +64,13 @@ class Settings:
         default=False,
     )
     now: str | None = _opt(
-        "pin the clock stamped on changes (ISO 8601), for byte-identical runs", default=None
+        "pin the mock's now (ISO 8601): the data ends there and changes are stamped with it, "
+        "for byte-identical runs (default: the wall clock; the data ends at the start)",
+        default=None,
+    )
+    history_days: int = _opt(
+        "how many days back from now the generated calls reach", default=730, minimum=1,
+        maximum=3650,
     )
     threads: int = _opt("worker threads of the WSGI server", default=8, minimum=1)
     connection_limit: int = _opt(

@@ -47,7 +47,7 @@ def spec_document() -> dict[str, Any]:
 
 
 def make_app(**overrides: Any) -> Flask:
-    settings = Settings(now=PINNED_NOW, **overrides)
+    settings = Settings(**{"now": PINNED_NOW, **overrides})
     app = create_app(settings)
     app.testing = True
     return app

@@ -1,6 +1,10 @@
-"""The time the mock stamps on changes, in UAE time like the upstream.
+"""The mock's now, in UAE time like the upstream: where the data ends, and what changes are
+stamped with.
 
-Pinning it (``--now``) makes responses after a change byte-identical between runs.
+``started`` is fixed when the clock is made: the pinned moment (``--now``), or the wall clock
+at start. The generated data and the fixtures' relative dates end there. ``now()`` is the
+pinned moment, or the wall clock as it runs. Pinning makes the data and every response,
+after changes too, byte-identical between runs.
 """
 
 from __future__ import annotations
@@ -12,12 +16,20 @@ UAE = timezone(timedelta(hours=4))
 
 class Clock:
     def __init__(self, pinned: str | None = None) -> None:
-        self.pinned = None if pinned is None else format_time(datetime.fromisoformat(pinned))
+        moment = datetime.now(UAE) if pinned is None else parse_moment(pinned)
+        self.started = moment.astimezone(UAE).replace(microsecond=0)
+        self.pinned = None if pinned is None else format_time(self.started)
 
     def now(self) -> str:
         if self.pinned is not None:
             return self.pinned
         return format_time(datetime.now(UAE))
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 date and time; without an offset it is read as UAE time."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UAE)
 
 
 def format_time(moment: datetime) -> str:

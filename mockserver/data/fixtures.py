@@ -2,8 +2,9 @@
 
 Fixture records are written in exactly the API's JSON shapes (relations collapsed to
 ``{"id": n}``, no ``acl_rule``, which is computed per caller), so the spec's own schemas
-check them. A mistake is reported as a ``FixtureError`` naming the file, the record and the
-field, instead of surfacing later as a wrong response or a 500.
+check them; dates may be written relative to the mock's now (``relative_dates``), and none
+may lie after it. A mistake is reported as a ``FixtureError`` naming the file, the record
+and the field, instead of surfacing later as a wrong response or a 500.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..core.clock import format_time
 from ..core.dataset import Dataset, IntegrityError
 from ..core.model import CallTracking, Lead
 from ..core.spec import Spec
+from . import relative_dates
 
 PERSONAS_FILE = "personas.yaml"
 PERSONA_KEYS = frozenset({"name", "token", "description", "rights", "user"})
@@ -74,13 +76,15 @@ _TextLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_TextLoader.add_constructor(relative_dates.TAG, relative_dates.construct)
 
 
-def load_fixtures(directory: Path, spec: Spec) -> Fixtures:
-    """Read every ``*.yaml`` of ``directory`` in sorted order and check it all."""
+def load_fixtures(directory: Path, spec: Spec, now: datetime) -> Fixtures:
+    """Read every ``*.yaml`` of ``directory`` in sorted order and check it all; relative
+    dates count back from ``now``, and no date may lie after it."""
     if not directory.is_dir():
         raise FixtureError(str(directory), "not a directory")
-    loader = _Loader(spec)
+    loader = _Loader(spec, now)
     for path in sorted(directory.glob("*.yaml")):
         loader.load_file(path)
     return loader.finish()
@@ -139,7 +143,8 @@ def read_yaml(path: Path) -> Any:
 class _Loader:
     """Collects records file by file, remembering where each came from for error messages."""
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: Spec, now: datetime | None = None) -> None:
+        self.now = now  # fixture files only: a state document is not checked against now
         self.validators = {name: spec.component_validator(k.schema) for name, k in KINDS.items()}
         self.dataset = Dataset()
         self.personas: list[Persona] = []
@@ -148,6 +153,8 @@ class _Loader:
 
     def load_file(self, path: Path) -> None:
         data = read_yaml(path)
+        if self.now is not None:
+            data = relative_dates.resolve(data, self.now)
         if data is not None:
             allowed = ["personas"] if path.name == PERSONAS_FILE else list(KINDS)
             self.load_collections(str(path), data, allowed)
@@ -205,6 +212,8 @@ class _Loader:
         if isinstance(record, CallTracking):
             _check_call(file, label, record)
         _to_uae_time(record)
+        if self.now is not None:
+            _check_not_after(file, label, prefix, record, format_time(self.now))
         table: dict[int, Any] = getattr(self.dataset, collection)
         if record.id in table:
             first = self.origins[(collection, record.id)]
@@ -324,6 +333,15 @@ def _to_uae_time(record: Any) -> None:
     """
     for name in TIMESTAMPS.get(type(record), ()):
         setattr(record, name, format_time(datetime.fromisoformat(getattr(record, name))))
+
+
+def _check_not_after(file: str, label: str, prefix: str, record: Any, now: str) -> None:
+    """Nothing a fixture describes has happened yet after the mock's now."""
+    for name in TIMESTAMPS.get(type(record), ()):
+        if getattr(record, name) > now:  # both UAE-time text: they compare as moments
+            problem = (f"{getattr(record, name)} is after the mock's now ({now}); write it "
+                       f"relative to now ({relative_dates.TAG} 1d 09:00:00) or pin --now later")
+            raise FixtureError(file, problem, label, _join(prefix, name))
 
 
 def _join(*parts: str) -> str:

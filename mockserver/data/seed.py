@@ -12,11 +12,11 @@ finds exactly the hand-written records whatever the seed and count.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
+from datetime import datetime
 from typing import TypeVar
 
 from faker import Faker
@@ -24,6 +24,7 @@ from faker import Faker
 from ..core.dataset import Dataset
 from ..core.model import IMPORTED_FROM, CallTracking, Lead, Property, User
 from .fixtures import NO_RECORDING, Fixtures
+from .timeline import DAY, Timeline
 
 _T = TypeVar("_T")
 RECORDING_PATH = "/__mock/recordings/{id}.mp3"  # the server makes it absolute
@@ -36,11 +37,6 @@ ARAB_LAST = ("Al Nuaimi", "Al Shamsi", "Al Marzouqi", "Al Suwaidi", "Al Ketbi", 
 FREE_MAIL = ("gmail.com", "hotmail.com", "yahoo.com", "outlook.com", "icloud.com")
 AGENCY_MAIL = "dunesrealty.example"
 MOBILE_PREFIXES = ("50", "52", "54", "55", "56", "58")
-
-FIRST_DAY = date(2023, 1, 1).toordinal()  # generated calls: 2023-01-01 .. 2024-12-31
-DAYS = date(2025, 1, 1).toordinal() - FIRST_DAY
-OPENS, CLOSES = 8 * 3600, 21 * 3600  # calls start in working-ish hours, so none runs past midnight
-DAY = 86_400
 
 CALL_STATUSES = ("answered", "notanswered", "canceled", "voicemail")
 CALL_STATUS_WEIGHTS = (50, 25, 15, 10)
@@ -135,22 +131,26 @@ class Phones:
 
 @dataclass(frozen=True, slots=True)
 class Sources:
-    """What every generator draws from: one random stream, the pools, the owners, a clock."""
+    """What every generator draws from: one random stream, the pools, the owners, the
+    timeline the dates are placed on."""
 
     rng: random.Random
     names: Names
     phones: Phones
     owners: Owners
-    clock: Clock
+    timeline: Timeline
 
 
-def generate(seed: int, count: int, fixtures: Fixtures) -> Dataset:
+def generate(
+    seed: int, count: int, fixtures: Fixtures, *, now: datetime, history_days: int
+) -> Dataset:
     """The fixtures' records, then generated ones up to ``count`` call trackings in all.
 
     Fixture records are always kept, so the total is ``max(count, fixture call trackings)``.
     Users (12 agents), leads (count/3, at least 20) and properties (count/4, at least 15)
     are generated in proportion; generated ids start at the next thousand after the
-    fixtures' (1001 with the shipped fixtures) and call ids rise with the start time.
+    fixtures' (1001 with the shipped fixtures) and call ids rise with the start time. The
+    calls reach back ``history_days`` from ``now`` (see ``timeline``).
     """
     if count < 0:
         raise ValueError(f"count must be 0 or more, not {count}")
@@ -159,7 +159,8 @@ def generate(seed: int, count: int, fixtures: Fixtures) -> Dataset:
     names = name_pools(seed, _lead_name_parts(data.leads.values()))
     phones = Phones(rng, _phone_digits(data))
     agents = make_agents(rng, names, phones, first_free(data.users), AGENTS)
-    src = Sources(rng, names, phones, _owners(fixtures, agents), Clock())
+    timeline = Timeline(now, history_days)
+    src = Sources(rng, names, phones, _owners(fixtures, agents), timeline)
     leads = make_leads(src, first_free(data.leads), max(MIN_LEADS, count // 3))
     props = make_properties(src, first_free(data.properties), max(MIN_PROPERTIES, count // 4))
     n_calls = count - len(data.call_trackings)
@@ -258,8 +259,11 @@ def make_calls(
     """``n`` calls in start-time order, so ids and imported ids rise with time."""
     if n <= 0:
         return []
-    rng, stamp, digits = src.rng, src.clock.stamp, src.phones.digits
-    starts = sorted(call_start_seconds(rng) for _ in range(n))
+    rng, timeline, digits = src.rng, src.timeline, src.phones.digits
+    stamp = timeline.stamp
+    draws = sorted(rng.random() for _ in range(n))
+    starts = [timeline.place(u) for u in draws]
+    starts[-1] = timeline.latest(starts[-1], rng.random())
     statuses = rng.choices(CALL_STATUSES, CALL_STATUS_WEIGHTS, k=n)
     users = src.owners.draw(rng, n)
     callers = [src.phones.mobile() if rng.random() < 0.9 else src.phones.landline()
@@ -281,7 +285,8 @@ def make_calls(
             property_id=None if rng.random() < P_NO_PROPERTY else _pick(rng, props).id,
             download_url=None if status in NO_RECORDING else RECORDING_PATH.format(id=ct_id),
             imported_id=imported[i], imported_from=IMPORTED_FROM,
-            created_at=created, updated_at=created, marked_as_seen=rng.random() < 0.65,
+            created_at=created, updated_at=created,
+            marked_as_seen=rng.random() < seen_chance(timeline.age_days(draws[i])),
         )  # fmt: skip
         ct.phone_digits = digits[ct.phone]  # the same digits, shared: 6 MB less per 100k
         calls.append(ct)
@@ -299,52 +304,23 @@ def _call_user(rng: random.Random, drawn: int, lead: Lead | None) -> int | None:
 
 def date_leads(src: Sources, leads: Iterable[Lead], calls: Iterable[CallTracking]) -> None:
     """A lead is created up to three days before its first call, and changed later."""
-    rng, stamp = src.rng, src.clock.stamp
+    rng, timeline = src.rng, src.timeline
     first_call: dict[int, str] = {}
     for ct in calls:  # in start order, so the first seen is the earliest
         if ct.lead_id is not None:
             first_call.setdefault(ct.lead_id, ct.call_start)
     for lead in leads:
         start = first_call.get(lead.id)
-        at = _seconds(start) if start else call_start_seconds(rng)
+        at = timeline.seconds(start) if start else timeline.place(rng.random())
         created = at - int(rng.random() * 3 * DAY)
-        lead.created_at = stamp(created)
+        lead.created_at = timeline.stamp(created)
         changed = created + int(rng.random() ** 2 * 20 * DAY)
-        lead.updated_at = stamp(max(created, min(changed, DAYS * DAY - 1)))
+        lead.updated_at = timeline.stamp(max(created, min(changed, timeline.now)))
 
 
-def call_start_seconds(rng: random.Random) -> int:
-    """Seconds since 2023-01-01T00:00+04:00: any day, office hours peaking mid-afternoon."""
-    day = int(rng.random() * DAYS)
-    return day * DAY + OPENS + int((CLOSES - OPENS) * (rng.random() + rng.random()) / 2)
-
-
-class Clock:
-    """Writes UAE local times as the API does, e.g. ``2023-09-02T12:40:43+04:00``.
-
-    Times are seconds since 2023-01-01T00:00+04:00; small tables of the day's minutes and
-    seconds make each timestamp a few concatenations instead of a format call.
-    """
-
-    def __init__(self) -> None:
-        self.minutes = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
-        self.seconds = [f"{s:02d}+04:00" for s in range(60)]
-
-    def stamp(self, seconds: int) -> str:
-        day, second = divmod(seconds, DAY)
-        minute, second = divmod(second, 60)
-        return _day_prefix(FIRST_DAY + day) + self.minutes[minute] + self.seconds[second]
-
-
-@lru_cache(maxsize=4096)
-def _day_prefix(ordinal: int) -> str:
-    return date.fromordinal(ordinal).isoformat() + "T"
-
-
-def _seconds(text: str) -> int:
-    """The inverse of ``stamp`` (for ``+04:00`` times only)."""
-    day = date.fromisoformat(text[:10]).toordinal() - FIRST_DAY
-    return day * DAY + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
+def seen_chance(age_days: float) -> float:
+    """How likely a call this old has been marked seen: most older ones, few of today's."""
+    return 0.9 - 0.75 * math.exp(-age_days / 3)
 
 
 def _durations(rng: random.Random, status: str) -> tuple[int, int, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ class AdminContext:
     seed: int  # the baseline's seed: what a reset without one goes back to
     count: int  # how many call trackings a reset with only a seed generates
     max_delay_ms: int  # the longest delay a fault rule may ask for
+    now: datetime  # where generated data ends: the mock's now at start
+    history_days: int  # how far back generated calls reach
     started: float = field(default_factory=time.monotonic)
 
 
@@ -96,7 +99,8 @@ def reset_session(call: AdminCall) -> Reply:
         data, seed = ctx.store.baseline.copy(), ctx.seed
     else:
         seed = ctx.seed if seed is None else seed
-        data = generate(seed, ctx.count if count is None else count, ctx.fixtures)
+        count = ctx.count if count is None else count
+        data = generate(seed, count, ctx.fixtures, now=ctx.now, history_days=ctx.history_days)
     ctx.store.replace(call.session, data, seed=seed)
     return Reply(200, {"status": "reset", "session": call.session.name, "seed": seed,
                        "counts": data.counts()})

@@ -51,8 +51,10 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     """Wire everything; raises ``FixtureError`` or ``StateError`` for bad files."""
     settings = settings or Settings()
     spec = spec or Spec.load()
-    fixtures = load_fixtures(settings.fixtures, spec)
-    baseline = generate(settings.seed, settings.count, fixtures)
+    clock = Clock(settings.now)
+    fixtures = load_fixtures(settings.fixtures, spec, clock.started)
+    baseline = generate(settings.seed, settings.count, fixtures, now=clock.started,
+                        history_days=settings.history_days)
     store = Store(baseline, settings.max_sessions, settings.session_idle_seconds,
                   seed=settings.seed, journal_size=settings.journal_size)
     personas = Personas(fixtures.personas)
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
         personas,
         validator,
         validator if check_responses else None,
-        Clock(settings.now),
+        clock,
         spec,
         settings.max_delay_ms,
         delays,
@@ -74,7 +76,8 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     admin_validator = checking_validator(settings, admin_spec)  # never off: it guards state
     recordings = shipped_recordings(default_fixtures_dir() / "recordings")
     context = AdminContext(spec, admin_spec, store, personas, fixtures, recordings,
-                           settings.seed, settings.count, settings.max_delay_ms)
+                           settings.seed, settings.count, settings.max_delay_ms,
+                           clock.started, settings.history_days)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions["mockserver"] = {

@@ -28,12 +28,12 @@ BASE = "http://mock.test/"
 
 @pytest.fixture(scope="module")
 def fixtures() -> Fixtures:
-    return load_fixtures(default_fixtures_dir(), Spec.load())
+    return load_fixtures(default_fixtures_dir(), Spec.load(), Clock(NOW).started)
 
 
 @pytest.fixture
 def records(fixtures: Fixtures) -> IndexedDataset:
-    return IndexedDataset(generate(42, 40, fixtures))
+    return IndexedDataset(generate(42, 40, fixtures, now=Clock(NOW).started, history_days=730))
 
 
 @pytest.fixture(scope="module")

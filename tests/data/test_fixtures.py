@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from conftest import PINNED_NOW
 
+from mockserver.core.clock import Clock
 from mockserver.core.model import CallTracking
 from mockserver.core.spec import Spec
+from mockserver.data import relative_dates
 from mockserver.data.fixtures import FixtureError, Fixtures, _TextLoader, api_view, load_fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +24,12 @@ ALL_LEAD_RIGHTS = {
     "lead.delete", "lead.delete.other",
 }  # fmt: skip
 RECORDING_1, RECORDING_5 = "/__mock/recordings/1.mp3", "/__mock/recordings/5.mp3"
+NOW = Clock(PINNED_NOW).started  # 2025-01-15T09:30:00+04:00
+
+
+def ago(days: int, time_of_day: str) -> str:
+    """What ``!ago <days>d <time_of_day>`` reads as with the tests' pinned now."""
+    return f"{(NOW - timedelta(days=days)).date().isoformat()}T{time_of_day}+04:00"
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +39,7 @@ def spec() -> Spec:
 
 @pytest.fixture(scope="module")
 def shipped(spec: Spec) -> Fixtures:
-    return load_fixtures(FIXTURES, spec)
+    return load_fixtures(FIXTURES, spec, NOW)
 
 
 def calls(shipped: Fixtures) -> list[CallTracking]:
@@ -87,8 +97,8 @@ def test_personas_in_file_order(shipped: Fixtures) -> None:
         ("seen", 18, {"marked_as_seen": True}),
         ("not seen", 19, {"marked_as_seen": False}),
         ("upstream example shape", 2, {"reference": "pfflex-2", "imported_id": "AE-7755602",
-                                       "call_start": "2022-11-03T10:05:30+04:00",
-                                       "call_end": "2022-11-03T10:08:04+04:00",
+                                       "call_start": ago(59, "10:05:30"),
+                                       "call_end": ago(59, "10:08:04"),
                                        "call_time": 154, "talk_time": 153}),
     ],
 )  # fmt: skip
@@ -125,7 +135,7 @@ def test_fixture_calls_follow_the_seed_conventions(shipped: Fixtures) -> None:
         assert ct.imported_id == f"AE-{7755600 + ct.id}"
         assert ct.imported_from == "propertyfinder"
         assert ct.updated_at == ct.created_at > ct.call_end
-        assert "2022-11-01" <= ct.call_start[:10] <= "2022-12-31"  # before any generated call
+        assert ago(61, "00:00:00") <= ct.call_start <= ago(3, "23:59:59")  # 3 to 61 days ago
         assert ct.call_start.endswith("+04:00")
 
 
@@ -175,6 +185,7 @@ def write_fixtures(
     """The shipped fixtures, copied into ``directory`` with one change made."""
     for name, mutate in (("records.yaml", records), ("personas.yaml", personas)):
         data = yaml.load((FIXTURES / name).read_text(encoding="utf-8"), Loader=_TextLoader)
+        data = relative_dates.resolve(data, NOW)  # written out, so that safe_dump can write it
         if mutate:
             mutate(data)
         (directory / name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -211,9 +222,9 @@ BROKEN_RECORDS: list[tuple[str, Mutation, str]] = [
      "leads[0] (id 101): user: no user with id 77"),
     ("talk longer than call", ct(0, talk_time=999),
      "call_trackings[0] (id 1): talk_time: 999 is more than call_time 165"),
-    ("call_end off", ct(0, call_end="2022-11-01T09:20:00+04:00"),
+    ("call_end off", ct(0, call_end=ago(61, "09:20:00")),
      "call_trackings[0] (id 1): call_end: "
-     "expected 2022-11-01T09:14:50+04:00 (call_start + call_time)"),
+     f"expected {ago(61, '09:14:50')} (call_start + call_time)"),
     ("recording on a canceled call", ct(3, download_url="/__mock/recordings/4.mp3"),
      "call_trackings[3] (id 4): download_url: "
      "must be null for a canceled call (it has no recording)"),
@@ -230,14 +241,14 @@ BROKEN_RECORDS: list[tuple[str, Mutation, str]] = [
 def test_broken_record(spec: Spec, tmp_path: Path, mutate: Mutation, message: str) -> None:
     write_fixtures(tmp_path, records=mutate)
     with pytest.raises(FixtureError) as caught:
-        load_fixtures(tmp_path, spec)
+        load_fixtures(tmp_path, spec, NOW)
     assert str(caught.value) == f"{tmp_path / 'records.yaml'}: {message}"
 
 
 def test_duplicate_id_names_both_places(spec: Spec, tmp_path: Path) -> None:
     write_fixtures(tmp_path, records=ct(1, id=1, reference="pfflex-1"))
     with pytest.raises(FixtureError) as caught:
-        load_fixtures(tmp_path, spec)
+        load_fixtures(tmp_path, spec, NOW)
     records = tmp_path / "records.yaml"
     assert str(caught.value) == (
         f"{records}: call_trackings[1] (id 1): id: "
@@ -251,7 +262,7 @@ def test_duplicate_id_names_both_places(spec: Spec, tmp_path: Path) -> None:
 def test_user_id_clashing_with_a_persona(spec: Spec, tmp_path: Path) -> None:
     write_fixtures(tmp_path, records=lambda d: d["users"][0].update(id=1))
     with pytest.raises(FixtureError) as caught:
-        load_fixtures(tmp_path, spec)
+        load_fixtures(tmp_path, spec, NOW)
     assert str(caught.value) == (
         f"{tmp_path / 'records.yaml'}: users[0] (id 1): id: "
         f"duplicate id 1, first used by {tmp_path / 'personas.yaml'}: personas[0] (admin)"
@@ -291,7 +302,7 @@ BROKEN_PERSONAS: list[tuple[str, Mutation, str]] = [
 def test_broken_persona(spec: Spec, tmp_path: Path, mutate: Mutation, message: str) -> None:
     write_fixtures(tmp_path, personas=mutate)
     with pytest.raises(FixtureError) as caught:
-        load_fixtures(tmp_path, spec)
+        load_fixtures(tmp_path, spec, NOW)
     assert str(caught.value) == f"{tmp_path / 'personas.yaml'}: {message}"
 
 
@@ -311,13 +322,13 @@ def test_malformed_file(spec: Spec, tmp_path: Path, text: str, message: str) -> 
     write_fixtures(tmp_path)
     (tmp_path / "records.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(FixtureError) as caught:
-        load_fixtures(tmp_path, spec)
+        load_fixtures(tmp_path, spec, NOW)
     assert str(caught.value) == f"{tmp_path / 'records.yaml'}: {message}"
 
 
 def test_missing_directory(spec: Spec, tmp_path: Path) -> None:
     with pytest.raises(FixtureError, match=r"nowhere: not a directory$"):
-        load_fixtures(tmp_path / "nowhere", spec)
+        load_fixtures(tmp_path / "nowhere", spec, NOW)
 
 
 def test_records_may_span_files(spec: Spec, shipped: Fixtures, tmp_path: Path) -> None:
@@ -328,12 +339,12 @@ def test_records_may_span_files(spec: Spec, shipped: Fixtures, tmp_path: Path) -
         (tmp_path / "a-leads.yaml").write_text(yaml.safe_dump({"leads": leads}), encoding="utf-8")
 
     write_fixtures(tmp_path, records=move_leads)
-    assert load_fixtures(tmp_path, spec).dataset == shipped.dataset
+    assert load_fixtures(tmp_path, spec, NOW).dataset == shipped.dataset
 
     leads_file = tmp_path / "a-leads.yaml"
     leads_file.write_text(leads_file.read_text().replace("id: 1\n", "id: 99\n"), encoding="utf-8")
     with pytest.raises(FixtureError) as caught:
-        load_fixtures(tmp_path, spec)
+        load_fixtures(tmp_path, spec, NOW)
     assert str(caught.value) == f"{leads_file}: leads[1] (id 102): user: no user with id 99"
 
 
@@ -341,10 +352,11 @@ def test_unquoted_timestamps_stay_text(spec: Spec, tmp_path: Path) -> None:
     write_fixtures(tmp_path)
     path = tmp_path / "records.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("'2022-11-01T09:12:05+04:00'", "2022-11-01T09:12:05+04:00"))
-    assert "call_start: 2022-11-01T09:12:05+04:00\n" in path.read_text()
-    loaded = load_fixtures(tmp_path, spec)
-    assert loaded.dataset.call_trackings[1].call_start == "2022-11-01T09:12:05+04:00"
+    start = ago(61, "09:12:05")
+    path.write_text(text.replace(f"'{start}'", start))
+    assert f"call_start: {start}\n" in path.read_text()
+    loaded = load_fixtures(tmp_path, spec, NOW)
+    assert loaded.dataset.call_trackings[1].call_start == start
 
 
 def test_timestamps_in_other_offsets_are_stored_in_uae_time(spec: Spec, tmp_path: Path) -> None:
@@ -355,14 +367,83 @@ def test_timestamps_in_other_offsets_are_stored_in_uae_time(spec: Spec, tmp_path
             call_start="2022-11-01T05:12:05Z",  # 09:12:05 in Dubai
             call_end="2022-10-31T23:14:50-06:00",  # 09:14:50 in Dubai, the next day
             created_at="2022-11-01T05:15:34+00:00",
+            updated_at="2022-11-01T09:15:34+04:00",
         )
         data["leads"][0]["updated_at"] = "2022-11-03T06:20:00Z"
 
     write_fixtures(tmp_path, records=utc_times)
-    loaded = load_fixtures(tmp_path, spec)
+    loaded = load_fixtures(tmp_path, spec, NOW)
     first = loaded.dataset.call_trackings[1]
     assert (first.call_start, first.call_end, first.created_at, first.updated_at) == (
         "2022-11-01T09:12:05+04:00", "2022-11-01T09:14:50+04:00",
         "2022-11-01T09:15:34+04:00", "2022-11-01T09:15:34+04:00",
     )  # fmt: skip
     assert loaded.dataset.leads[101].updated_at == "2022-11-03T10:20:00+04:00"
+
+
+# --- dates relative to now -------------------------------------------------------------------
+
+
+def test_shipped_calls_are_dated_relative_to_now(shipped: Fixtures) -> None:
+    first, last = shipped.dataset.call_trackings[1], shipped.dataset.call_trackings[20]
+    assert (first.call_start, first.created_at) == (ago(61, "09:12:05"), ago(61, "09:15:34"))
+    assert (last.call_start, last.call_end) == (ago(3, "20:59:31"), ago(3, "20:59:50"))
+    assert shipped.dataset.leads[101].created_at == ago(65, "16:02:11")
+
+
+def write_call_start(directory: Path, value: str) -> Path:
+    """The shipped records with call 1's start written as ``value``, verbatim YAML."""
+    write_fixtures(directory)
+    path = directory / "records.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = f"call_start: '{ago(61, '09:12:05')}'"
+    assert text.count(start) == 1
+    path.write_text(text.replace(start, f"call_start: {value}"), encoding="utf-8")
+    return path
+
+
+def test_a_relative_date_in_a_file_reads_against_now(spec: Spec, tmp_path: Path) -> None:
+    path = write_call_start(tmp_path, "!ago 61d 09:12:05")
+    assert "call_start: !ago 61d 09:12:05\n" in path.read_text()
+    loaded = load_fixtures(tmp_path, spec, NOW)
+    assert loaded.dataset.call_trackings[1].call_start == ago(61, "09:12:05")
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("!ago yesterday", "!ago takes '<days>d HH:MM:SS', e.g. '!ago 3d 09:12:05', "
+                           "not 'yesterday'"),
+        ("!ago 0d 09:12:05", "!ago counts 1 to 36500 days back, not 0"),
+        ("!ago 36501d 09:12:05", "!ago counts 1 to 36500 days back, not 36501"),
+        ("!ago 2d 25:00:00", "!ago: '25:00:00' is not a time of day"),
+        ("!ago [1, 2]", "!ago takes '<days>d HH:MM:SS', e.g. '!ago 3d 09:12:05', "
+                        "not a sequence"),
+    ],
+    ids=["not the form", "no days back", "too many days", "no such hour", "not a scalar"],
+)  # fmt: skip
+def test_a_malformed_relative_date_names_its_line(
+    spec: Spec, tmp_path: Path, value: str, problem: str
+) -> None:
+    path = write_call_start(tmp_path, value)
+    line, column = next((i, text.index("!ago") + 1)
+                        for i, text in enumerate(path.read_text().splitlines(), 1)
+                        if "!ago" in text)  # fmt: skip
+    with pytest.raises(FixtureError) as caught:
+        load_fixtures(tmp_path, spec, NOW)
+    assert str(caught.value) == f"{path}: invalid YAML: {problem} at line {line} column {column}"
+
+
+def test_a_date_after_now_stops_the_load(spec: Spec, tmp_path: Path) -> None:
+    write_fixtures(tmp_path, records=lambda d: d["leads"][0].update(
+        updated_at="2025-01-15T09:30:01+04:00"))
+    with pytest.raises(FixtureError) as caught:
+        load_fixtures(tmp_path, spec, NOW)
+    assert str(caught.value) == (
+        f"{tmp_path / 'records.yaml'}: leads[0] (id 101): updated_at: "
+        "2025-01-15T09:30:01+04:00 is after the mock's now (2025-01-15T09:30:00+04:00); "
+        "write it relative to now (!ago 1d 09:00:00) or pin --now later"
+    )
+    write_fixtures(tmp_path, records=lambda d: d["leads"][0].update(
+        updated_at="2025-01-15T09:30:00+04:00"))  # exactly now is not after it
+    assert load_fixtures(tmp_path, spec, NOW).dataset.leads[101].updated_at == PINNED_NOW

@@ -18,6 +18,7 @@ import requests
 from conftest import PINNED_NOW, RunningServer, make_app, start_server
 from helpers import Api, wait_until
 
+from mockserver.core.clock import Clock
 from mockserver.core.spec import Spec
 from mockserver.data.fixtures import load_fixtures
 from mockserver.data.snapshots import StateError, export_state, import_state
@@ -193,7 +194,7 @@ def test_kill_9_during_a_burst_leaves_a_whole_consistent_state(
 ) -> None:
     path = tmp_path / "state.json"
     spec = Spec.load()
-    personas = load_fixtures(default_fixtures_dir(), spec).personas
+    personas = load_fixtures(default_fixtures_dir(), spec, Clock(PINNED_NOW).started).personas
     for kill_after in rounds:
         start, changes, acknowledged = burst_then_kill(path, kill_after)
         on_disk = read_state(path)  # parses: never a torn file

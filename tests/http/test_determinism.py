@@ -1,15 +1,19 @@
-"""Same seed and pinned clock => byte-identical responses; another seed => other data."""
+"""Same seed and pinned clock => byte-identical responses; another seed => other data;
+another now => the same data, its dates moved."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import re
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from conftest import PINNED_NOW, TOKENS, make_app, start_server
 
 ADMIN = {"Authorization": f"Bearer {TOKENS['admin']}"}
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+04:00$")
 SEEN_AND_USER = {
     "calltrackings": [1, 3, 1010, 1011],
     "operations": [
@@ -109,3 +113,30 @@ def test_different_seeds_give_different_data() -> None:
     different = sum(a["phone"] != b["phone"] for a, b in zip(generated_42, generated_43,
                                                               strict=True))
     assert different > len(generated_42) * 0.9
+
+
+def test_another_now_over_http_moves_the_dates_and_nothing_else() -> None:
+    """Two processes a week apart: the state of one is the other's, every date a week on."""
+    week_later = (datetime.fromisoformat(PINNED_NOW) + timedelta(weeks=1)).isoformat()
+    servers = [start_server("--now", now) for now in (PINNED_NOW, week_later)]
+    try:
+        states = []
+        for server in servers:
+            parts = urlsplit(server.url)
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            connection.request("GET", "/__mock/state")
+            states.append(json.loads(connection.getresponse().read()))
+            connection.close()
+    finally:
+        for server in servers:
+            server.stop()
+    earlier, later = states
+    moved = 0
+    for collection, records in earlier.items():
+        for record, other in zip(records, later[collection], strict=True):
+            for key, value in record.items():
+                if isinstance(value, str) and STAMP.match(value):
+                    value = (datetime.fromisoformat(value) + timedelta(weeks=1)).isoformat()
+                    moved += 1
+                assert other[key] == value, (collection, record["id"], key)
+    assert moved == 250 * 4 + 89 * 2  # each call's four stamps and each lead's two

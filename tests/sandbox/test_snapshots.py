@@ -59,6 +59,17 @@ def test_reset_with_a_new_seed_and_count_is_deterministic(
     assert api.state() == baseline
 
 
+def test_regenerating_the_start_s_seed_and_count_gives_the_baseline(
+    sandbox: RunningServer, session_name: str
+) -> None:
+    """Generated again, not copied: with the same now as at start (pinned), not the wall clock."""
+    api = Api(sandbox.url, session=session_name)
+    baseline = api.get("/__mock/state").content
+    assert api.post("/__mock/reset", json={"seed": 7, "count": 60}).status_code == 200
+    assert api.post("/__mock/reset", json={"seed": 42, "count": 250}).status_code == 200
+    assert api.get("/__mock/state").content == baseline
+
+
 @pytest.mark.parametrize(
     ("body", "where", "headers"),
     [
