@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test lint bench contract clean
+.PHONY: run test lint bench hostile contract clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: lint
 # load generator; Prism runs through npx where Node is installed. Writes docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(ARGS)
+
+# Hostile and heavy clients against real server processes; prints what each costs others.
+hostile: $(STAMP)
+	$(BIN)/python bench/hostile.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

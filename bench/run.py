@@ -89,13 +89,17 @@ class Report:
 # --- processes ---------------------------------------------------------------------------
 
 
-def start_mock(*args: str) -> Server:
-    """``mockserver serve`` on a free port; ready when its banner is out and health answers."""
+def start_mock(*args: str, log: Path | None = None) -> Server:
+    """``mockserver serve`` on a free port; ready when its banner is out and health answers.
+
+    Its log goes to ``log`` (at the default level) when given, else nowhere (at WARNING).
+    """
     began = time.perf_counter()
+    quiet = [] if log is not None else ["--log-level", "WARNING"]
+    stderr = subprocess.DEVNULL if log is None else log.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--log-level", "WARNING",
-         *args],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", *quiet, *args],
+        stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT,
     )
     assert process.stdout is not None
     for line in process.stdout:
