@@ -12,10 +12,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .settings import ENV_PREFIX, Settings, base_type
+
+if TYPE_CHECKING:
+    from .web.server import Limits
 from .web.logs import configure_logging
 
 log = logging.getLogger("mockserver")
@@ -102,16 +105,7 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     state = app.extensions["mockserver"]
     try:
-        server = Server(
-            app,
-            settings.host,
-            settings.port,
-            settings.threads,
-            grace=settings.grace,
-            connection_limit=settings.connection_limit,
-            backlog=settings.backlog,
-            channel_timeout=settings.channel_timeout,
-        )
+        server = Server(app, settings.host, settings.port, limits_of(settings))
     except (OSError, ValueError) as exc:  # port taken, unknown host...
         print(f"mockserver: cannot listen on {settings.host}:{settings.port}: {exc}",
               file=sys.stderr)
@@ -122,6 +116,18 @@ def serve(args: argparse.Namespace) -> int:
         print_banner(app, server)
     server.serve(on_stop=state["save_state"])
     return 0
+
+
+def limits_of(settings: Settings) -> Limits:
+    """What one client may take of the server, from the settings."""
+    from .web.server import Limits
+
+    return Limits(
+        threads=settings.threads, delayed=settings.max_delayed,
+        connection_limit=settings.connection_limit, backlog=settings.backlog,
+        channel_timeout=settings.channel_timeout, header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout, max_body=settings.max_body, grace=settings.grace,
+    )
 
 
 def log_start(settings: Settings, server: Any) -> None:

@@ -72,16 +72,28 @@ class Settings:
         "how many days back from now the generated calls reach", default=730, minimum=1,
         maximum=3650,
     )
-    threads: int = _opt("worker threads of the WSGI server", default=8, minimum=1)
+    threads: int = _opt(
+        "worker threads of the WSGI server, besides one per delayed request", default=8,
+        minimum=1,
+    )
     connection_limit: int = _opt(
         "open connections served at once; more wait in the listen backlog",
-        default=100,
+        default=4096,
         minimum=1,
     )
     backlog: int = _opt("pending connections the OS queues before refusing", default=1024,
                         minimum=1)
     channel_timeout: int = _opt(
-        "seconds an idle or stalled connection is kept open", default=120, minimum=1
+        "seconds an idle keep-alive connection (or one that sends nothing) is kept open",
+        default=30, minimum=1,
+    )
+    header_timeout: float = _opt(
+        "seconds a request's headers may take to arrive, from its first byte", default=10.0,
+        minimum=0.1,
+    )
+    body_timeout: float = _opt(
+        "seconds a whole request may take to arrive, body included, from its first byte",
+        default=30.0, minimum=0.1,
     )
     grace: float = _opt(
         "seconds to finish in-flight requests after SIGTERM before exiting anyway",
@@ -117,6 +129,13 @@ class Settings:
         "longest delay a fault or a 'Prefer: delay=' may ask for, in milliseconds",
         default=30_000,
         minimum=0,
+    )
+    max_delayed: int = _opt(
+        "requests held by a delay at once (each on a thread of its own); more get 503",
+        default=32, minimum=1, maximum=1000,
+    )
+    max_reset_count: int = _opt(
+        "largest count a POST /__mock/reset may generate", default=10_000, minimum=0,
     )
     admin_token: str | None = _opt(
         "if set, /__mock/ endpoints (but health, their spec and recordings) require it",

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode
 
 from mockserver.settings import Settings
 from mockserver.web.app import create_app
-from mockserver.web.server import Server
+from mockserver.web.server import Limits, Server
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -168,7 +168,7 @@ def answering(status: str, body: Any) -> WsgiApp:
 @contextmanager
 def serving(app: WsgiApp) -> Iterator[str]:
     """Serve ``app`` with waitress on a free port in a thread; yield its base URL."""
-    server = Server(app, "127.0.0.1", 0, threads=4, grace=2)
+    server = Server(app, "127.0.0.1", 0, Limits(threads=4, delayed=1, grace=2))
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()  # the socket already listens: connections queue until the loop runs
     try:

@@ -105,7 +105,7 @@ def token_expiry(token: Token, seconds: float) -> str | None:
 def probe_filters(plan: Plan, collector: Collector) -> None:
     """Send each enum filter alone (see ``filters.py``); the mock on fresh data first."""
     if plan.policy.unrestricted:
-        plan.target.reset()
+        plan.target.reset(plan.token.value)
     headers = {"Authorization": f"Bearer {plan.token.value}", **plan.target.headers}
     for rule in enum_filters(plan.spec):
         path = plan.spec.operations[rule.operation_id].path
@@ -177,7 +177,7 @@ def _handle(event: events.EngineEvent, plan: Plan, collector: Collector,
             outcome: Outcome) -> None:
     if isinstance(event, events.PhaseStarted):
         if plan.policy.unrestricted and event.phase.name in DATA_PHASES:
-            plan.target.reset()  # the phase has not sent anything yet: the generator waits
+            plan.target.reset(plan.token.value)  # the phase has sent nothing yet: it waits
     elif isinstance(event, events.ScenarioFinished):
         collector.scenario(event.recorder, event.phase.value)
     elif isinstance(event, events.NonFatalError):

@@ -53,9 +53,11 @@ class Target:
         """Headers every request of the run carries (the mock session, if any)."""
         return {SESSION_HEADER: self.session} if self.session else {}
 
-    def reset(self) -> None:
-        """Give the run's mock session fresh data (the baseline) before a phase."""
-        reply = send("POST", self.base_url + RESET_PATH, self.headers, self.timeout, b"{}")
+    def reset(self, token: str) -> None:
+        """Give the run's mock session fresh data (the baseline) before a phase. The run's
+        token goes along: the mock makes a session only for a request that says who sent it."""
+        headers = {"Authorization": f"Bearer {token}", **self.headers}
+        reply = send("POST", self.base_url + RESET_PATH, headers, self.timeout, b"{}")
         if reply.status != 200:
             raise TargetError(f"the mock refused to reset (HTTP {reply.status})")
 

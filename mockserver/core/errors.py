@@ -6,6 +6,7 @@ Every 4xx/5xx the mock sends is built here, in the ``Error`` shape of ``openapi.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -22,22 +23,47 @@ class Problem:
         return {"in": self.location, "name": self.name, "reason": self.reason}
 
 
+MAX_PROBLEMS = 20  # listed per error body; the rest are counted (``errors_omitted``)
+MAX_LISTED_IDS = 10  # ids named in one message
+
+
 @dataclass
 class ApiError(Exception):
+    """An answer that is an error. However many problems a request has, the error keeps
+    the first ``MAX_PROBLEMS`` and counts the rest, so that no body, journal entry or log
+    line grows with what a client sent."""
+
     message: str
     problems: list[Problem] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    omitted: int = 0
     status: ClassVar[int] = 500
 
+    def __post_init__(self) -> None:
+        if len(self.problems) > MAX_PROBLEMS:
+            self.omitted += len(self.problems) - MAX_PROBLEMS
+            self.problems = self.problems[:MAX_PROBLEMS]
+
     def body(self) -> dict[str, Any]:
-        return error_body(self.status, self.message, self.problems)
+        return error_body(self.status, self.message, self.problems, self.omitted)
 
 
-def error_body(status: int, message: str, problems: list[Problem] | None = None) -> dict[str, Any]:
+def error_body(
+    status: int, message: str, problems: list[Problem] | None = None, omitted: int = 0
+) -> dict[str, Any]:
     body: dict[str, Any] = {"code": status, "message": message}
     if problems:
         body["errors"] = [p.to_json() for p in problems]
+    if omitted:
+        body["errors_omitted"] = omitted
     return body
+
+
+def listed_ids(ids: Sequence[int]) -> str:
+    """``1, 2, 3`` or, for many, ``1, 2, ... 10 and 990 more``: a message stays short."""
+    shown = ", ".join(map(str, ids[:MAX_LISTED_IDS]))
+    extra = len(ids) - MAX_LISTED_IDS
+    return shown + (f" and {extra} more" if extra > 0 else "")
 
 
 class BadRequest(ApiError):

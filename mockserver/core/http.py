@@ -82,5 +82,6 @@ class RequestRecord:
     persona: str | None = None
     error: str | None = None  # the error body's message, when the answer is an error
     fault: str | None = None  # "delay", "error" or "drop" when a fault rule fired
-    body: str | None = None  # the request body as text, if any
+    body: str | None = None  # the request body as text (its start, if long), if any
+    body_truncated: bool = False  # whether ``body`` is only the start of it
     started_at: float = 0.0  # seconds since the epoch

@@ -30,6 +30,20 @@ class IndexedDataset:
         ):
             self._index = None
 
+    def revert(self, change: Change) -> None:
+        """Put back every record ``change`` replaced or deleted, as it was before it."""
+        records = self.data.call_trackings
+        reinserted = any(i not in records for i in change.before)
+        records.update(change.before)
+        if reinserted:  # back in id order, as the dataset keeps its records
+            ordered = sorted(records.items())
+            records.clear()
+            records.update(ordered)
+        for record_id in change.changed - change.before.keys():
+            records.pop(record_id, None)  # created by the change: gone again
+        self.changed(Change(changed=frozenset(change.before), deleted=change.changed
+                            - change.before.keys()))
+
     def call_tracking_index(self) -> CallTrackingIndex:
         """The index over the call trackings, built on first use."""
         if self._index is None or self._index.records is not self.data.call_trackings:

@@ -9,19 +9,19 @@ nothing of sessions: it reads and changes an ``IndexedDataset`` and reports each
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
 from .access import DELETE, READ, UPDATE, Persona
 from .clock import Clock
-from .errors import ApiError, Forbidden, NotFound, Problem
+from .errors import ApiError, Forbidden, NotFound, Problem, listed_ids
 from .indexed_dataset import IndexedDataset
 from .model import CallTracking
 from .query import parse_list_query, unknown_filters
 from .query_index import Change
-from .render import absolute_url, parse_expand, render_call_tracking
+from .render import absolute_url, parse_expand, readable_relation, render_call_tracking
 
 WARNING_HEADER = "X-MyCRM-API-Warning"
 EXPAND_HEADER = "X-MyCRM-Expand-Data"
@@ -82,19 +82,18 @@ def bulk_update_call_trackings(call: Call) -> Reply:
     targets = _targets(call, body.get("calltrackings"), UPDATE)
     changes = _planned_changes(call, body["operations"])
     now = call.clock.now()
-    changed = set()
+    records, before = data.call_trackings, {}
     for ct in targets:
         updates = {k: v for k, v in changes.items() if getattr(ct, k) != v}
-        for name, value in updates.items():
-            setattr(ct, name, value)
         if updates:
-            ct.updated_at = now
-            changed.add(ct.id)
-    if changed:
-        call.notify(Change(changed=frozenset(changed)))
+            records[ct.id] = replace(ct, **updates, updated_at=now)
+            before[ct.id] = ct
+    if before:
+        call.notify(Change(changed=frozenset(before), before=before))
     expand, unknown_expand = parse_expand(call.headers.get(EXPAND_HEADER))
     link = call.base_url, call.link_session
-    rendered = [render_call_tracking(ct, persona, data, expand, *link) for ct in targets]
+    rendered = [render_call_tracking(records[ct.id], persona, data, expand, *link)
+                for ct in targets]  # fmt: skip
     return Reply(
         200, {"call_trackings": rendered, "count": len(rendered)}, _warnings([], unknown_expand)
     )
@@ -102,20 +101,24 @@ def bulk_update_call_trackings(call: Call) -> Reply:
 
 def bulk_delete_call_trackings(call: Call) -> Reply:
     ids = (call.body or {}).get("calltrackings") if isinstance(call.body, dict) else None
-    targets = _targets(call, ids or None, DELETE)
-    for ct in targets:
-        del call.records.data.call_trackings[ct.id]
-    if targets:
-        call.notify(Change(deleted=frozenset(ct.id for ct in targets)))
+    _delete(call, _targets(call, ids, DELETE))
     return Reply(204)
 
 
 def delete_call_tracking(call: Call) -> Reply:
     ct = _readable(call, call.path["id"])
     _require(call.persona, DELETE, [ct])
-    del call.records.data.call_trackings[ct.id]
-    call.notify(Change(deleted=frozenset({ct.id})))
+    _delete(call, [ct])
     return Reply(204)
+
+
+def _delete(call: Call, targets: list[CallTracking]) -> None:
+    records = call.records.data.call_trackings
+    for ct in targets:
+        del records[ct.id]
+    if targets:
+        before = {ct.id: ct for ct in targets}
+        call.notify(Change(deleted=frozenset(before), before=before))
 
 
 def get_call_tracking_recording(call: Call) -> Reply:
@@ -149,7 +152,9 @@ ASSIGNMENTS = {
 
 
 def _planned_changes(call: Call, operations: list[dict[str, Any]]) -> dict[str, Any]:
-    """Field -> new value after all operations, in order; refuses unknown referenced ids."""
+    """Field -> new value after all operations, in order; refuses referenced ids that do
+    not exist or that name a lead or property the caller may not read (the same 404: the
+    caller cannot learn that a record it may not read exists)."""
     data = call.records.data
     changes: dict[str, Any] = {}
     missing: list[Problem] = []
@@ -159,7 +164,7 @@ def _planned_changes(call: Call, operations: list[dict[str, Any]]) -> dict[str, 
             changes["marked_as_seen"] = bool(value)  # 0 is false, any other integer true
             continue
         attr, table, noun = ASSIGNMENTS[op["path"]]
-        if value not in getattr(data, table):
+        if not readable_relation(call.persona, getattr(data, table).get(value)):
             where = f"operations/{index}/value"
             missing.append(Problem("body", where, f"no {noun} with id {value}"))
         changes[attr] = value
@@ -183,7 +188,7 @@ def _targets(call: Call, ids: list[int] | None, action: str) -> list[CallTrackin
     unseen = [i for i in unique if i not in records or not persona.may(READ, records[i])]
     if unseen:
         raise NotFound(
-            f"No call tracking with id {', '.join(map(str, unseen))}; nothing was changed.",
+            f"No call tracking with id {listed_ids(unseen)}; nothing was changed.",
             [Problem("body", "calltrackings", f"no call tracking with id {i}") for i in unseen],
         )
     targets = [records[i] for i in unique]
@@ -210,8 +215,8 @@ def _require(persona: Persona, action: str, targets: list[CallTracking]) -> None
     denied = [ct.id for ct in targets if not persona.may(action, ct)]
     if denied:
         raise Forbidden(
-            f"Your rights do not allow lead.{action} on call tracking "
-            f"{', '.join(map(str, denied))} (it belongs to another user); nothing was changed."
+            f"Your rights do not allow lead.{action} on call tracking {listed_ids(denied)} "
+            "(it belongs to another user); nothing was changed."
         )
 
 
@@ -226,20 +231,26 @@ def _warnings(
     if filters:
         notes.append("Unknown filters ignored: " + _names(filters))
     if expand_names:
-        notes.append("Unknown expand names ignored: " + _names(expand_names))
+        notes.append("Unknown expand names ignored: " + _names(_header_names(expand_names)))
     if repeated:
         notes.append("Repeated parameters, only the first value used: " + _names(repeated))
     return {WARNING_HEADER: "; ".join(notes)} if notes else {}
 
 
-def _names(names: list[str]) -> str:
+def _names(names: Sequence[str] | Sequence[bytes]) -> str:
     shown = ", ".join(_safe(n) for n in names[:MAX_WARNED_NAMES])
     extra = len(names) - MAX_WARNED_NAMES
     return shown + (f" and {extra} more" if extra > 0 else "")
 
 
-def _safe(name: str) -> str:
+def _safe(name: str | bytes) -> str:
     return quote(name[:100], safe="[]_-.")
+
+
+def _header_names(names: list[str]) -> list[bytes]:
+    """Names read from a header, as the bytes the client sent: WSGI hands header values
+    over decoded as Latin-1, and quoting that text again would encode UTF-8 twice."""
+    return [n.encode("latin-1", errors="replace") for n in names]
 
 
 __all__ = ["HANDLERS", "ApiError", "Call", "Reply"]

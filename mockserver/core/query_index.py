@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .model import CallTracking, Lead, Property
@@ -36,10 +36,13 @@ FIELDS: dict[str, Callable[[CallTracking], Any]] = {
 
 @dataclass(frozen=True)
 class Change:
-    """Which call trackings a handler changed (or created) and which it deleted."""
+    """Which call trackings a handler changed (or created) and which it deleted; and, so
+    that the change can be undone, each of those records as it was before (a handler
+    replaces records, it never edits one in place)."""
 
     changed: frozenset[int] = EMPTY
     deleted: frozenset[int] = EMPTY
+    before: Mapping[int, CallTracking] = field(default_factory=dict, compare=False, repr=False)
 
 
 class SortedOrder:
@@ -200,10 +203,10 @@ class CallTrackingIndex:
     ) -> list[set[int] | frozenset[int]]:
         """For each indexed filter of the query, the ids that pass it."""
         sets = []
-        for field, value in [("user_id", q.user_id), ("user_id", owner), ("status", q.status),
-                             ("reference", q.reference), ("lead_id", q.lead_id)]:
+        for name, value in [("user_id", q.user_id), ("user_id", owner), ("status", q.status),
+                            ("reference", q.reference), ("lead_id", q.lead_id)]:
             if value is not None:
-                sets.append(self.buckets(field).get(value))
+                sets.append(self.buckets(name).get(value))
         if q.state is not None:
             sets.append(self.buckets("assigned").get(q.state == "assigned"))
         if q.phone_digits is not None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .access import Persona
+from .access import READ, Persona
 from .codec import RELATIONS, call_tracking_to_json, lead_to_json, property_to_json, user_to_json
 from .dataset import Dataset
-from .model import CallTracking
+from .model import CallTracking, Lead, Property, User
 
 EXPAND_ALL = "true"
 EXPAND_NONE = "false"
@@ -51,6 +51,20 @@ def absolute_url(url: str | None, base_url: str, session: str | None = None) -> 
     return url
 
 
+def readable_relation(persona: Persona, record: Lead | Property | User | None) -> bool:
+    """Whether the caller may see this related record in full (assumed, see the spec).
+
+    Users are public profiles: anyone may. A lead or a property is read as a call tracking
+    is, by its owner (``lead.read``) or with ``lead.read.other``; an unowned one needs
+    ``.other``. A missing record is not readable.
+    """
+    if record is None:
+        return False
+    if isinstance(record, User):
+        return True
+    return persona.may_on_owner(READ, record.user_id)
+
+
 def render_call_tracking(
     ct: CallTracking,
     persona: Persona,
@@ -59,14 +73,19 @@ def render_call_tracking(
     base_url: str,
     session: str | None = None,
 ) -> dict[str, Any]:
+    """Relations are expanded when asked for and the caller may read them; otherwise they
+    stay collapsed to ``{"id": n}``."""
     body = call_tracking_to_json(ct, persona.acl_rule(ct.user_id))
     body["download_url"] = absolute_url(ct.download_url, base_url, session)
     if "user" in expand and ct.user_id is not None:
         body["user"] = user_to_json(data.users[ct.user_id])
     if "lead" in expand and ct.lead_id is not None:
         lead = data.leads[ct.lead_id]
-        body["lead"] = lead_to_json(lead, persona.acl_rule(lead.user_id))
+        if readable_relation(persona, lead):
+            body["lead"] = lead_to_json(lead, persona.acl_rule(lead.user_id))
     if "property" in expand and ct.property_id is not None:
-        body["property"] = property_to_json(data.properties[ct.property_id])
+        prop = data.properties[ct.property_id]
+        if readable_relation(persona, prop):
+            body["property"] = property_to_json(prop)
     return body
 

@@ -99,6 +99,20 @@ class Spec:
             table.setdefault(op.path, {})[op.method] = op
         return table
 
+    def parameters(self, method: str, template: str) -> list[dict[str, Any]]:
+        """An operation's parameters, resolved; one of the operation's own overrides the
+        path item's of the same name and location."""
+        item = self.document["paths"][template]
+        seen: set[tuple[str, str]] = set()
+        found = []
+        for raw in [*item[method.lower()].get("parameters", []), *item.get("parameters", [])]:
+            param = self.resolve(raw)
+            key = (param["name"], param["in"])
+            if key not in seen:
+                seen.add(key)
+                found.append(param)
+        return found
+
     def resolve(self, node: Any) -> Any:
         """Follow a local ``$ref`` (one level at a time until a non-ref node)."""
         while isinstance(node, dict) and "$ref" in node:

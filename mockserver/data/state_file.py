@@ -24,6 +24,7 @@ class StateFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.failure: str | None = None  # why the last save failed; None once one succeeds
 
     def load(self, spec: Spec, personas: list[Persona]) -> Dataset | None:
         """The saved data, None if there is no file; ``StateError`` if it is not valid."""
@@ -46,7 +47,12 @@ class StateFile:
     def save(self, data: Dataset) -> None:
         """Replace the file with ``data`` atomically; the caller keeps ``data`` still meanwhile."""
         content = json.dumps(export_state(data), ensure_ascii=False, separators=(",", ":"))
-        write_atomically(self.path, (content + "\n").encode("utf-8"))
+        try:
+            write_atomically(self.path, (content + "\n").encode("utf-8"))
+        except OSError as exc:
+            self.failure = str(exc)
+            raise
+        self.failure = None
 
     def _remove_leftovers(self) -> None:
         """Temporary files a killed process left behind; they never hold the current state."""

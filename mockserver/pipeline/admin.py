@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import hmac
 
-from ..core.errors import ApiError, Unauthorized
+from ..core.errors import ApiError, Problem, Unauthorized, UnsupportedMediaType
 from ..core.http import HttpRequest, HttpResponse
 from ..core.responses import JSON_TYPE, error_response, respond
 from ..core.spec import Operation
 from ..sandbox.admin_operations import HANDLERS, AdminCall, AdminContext, FileReply
-from ..sandbox.sessions import SESSION_HEADER, session_name
+from ..sandbox.sessions import SESSION_HEADER, Session, session_name
 from ..validation.request_body import read_request
 from ..validation.validator import Validator
 
 ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
+NEVER_CREATE = frozenset({"getHealth", "getAdminSpec", "getRecording"})
 
 
 class AdminPipeline:
@@ -37,13 +38,16 @@ class AdminPipeline:
     def handle(self, op: Operation, request: HttpRequest) -> HttpResponse | FileReply:
         try:
             self.check_token(op, request)
+            self.refuse_cross_site(op, request)
             name = session_name(request.headers.get(SESSION_HEADER))
+            named_in = ("header", SESSION_HEADER)
             checked = read_request(self.validator, request)
             if op.operation_id == "getRecording" and "session" in checked.query:
                 name = session_name(checked.query["session"], "query", "session")
+                named_in = ("query", "session")
             call = AdminCall(
-                self.context, self.context.store.session(name), request.host_url,
-                checked.query, checked.path, checked.body,
+                self.context, name, self.session(op, name, request), request.host_url,
+                checked.query, checked.path, checked.body, named_in,
             )
             result = HANDLERS[op.operation_id](call)
             if isinstance(result, FileReply):
@@ -54,6 +58,40 @@ class AdminPipeline:
             return response
         except ApiError as exc:
             return error_response(exc)
+
+    def session(self, op: Operation, name: str, request: HttpRequest) -> Session | None:
+        """The caller's session. Health, the spec and recordings never make one, and
+        neither does a request without credentials (a persona's token, or the admin token):
+        an unknown named session is then left for the handler to report (404)."""
+        store = self.context.store
+        found = store.find(name)
+        if found is not None or op.operation_id in NEVER_CREATE:
+            return found
+        return store.session(name) if self.credentialed(request) else None
+
+    def credentialed(self, request: HttpRequest) -> bool:
+        """The admin token (when one is set, every guarded request has it), or a persona's."""
+        if self.admin_token is not None:
+            return True
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        persona = self.context.personas.by_token(token.strip())
+        return scheme.lower() == "bearer" and persona is not None
+
+    @staticmethod
+    def refuse_cross_site(op: Operation, request: HttpRequest) -> None:
+        """A POST without a body must still say it is JSON, or carry credentials: what a
+        page on another site can send without asking first (a CORS preflight) changes
+        nothing. (A body that is not JSON is refused when it is read.)"""
+        if op.method != "POST" or request.body or request.mimetype == JSON_TYPE:
+            return
+        if request.headers.get(ADMIN_TOKEN_HEADER) or request.headers.get("Authorization"):
+            return
+        raise UnsupportedMediaType(
+            f"Admin writes take Content-Type: {JSON_TYPE}, even without a body (or an "
+            f"Authorization or {ADMIN_TOKEN_HEADER} header): a page on another site cannot "
+            "send any of them without a CORS preflight.",
+            [Problem("header", "Content-Type", f"must be {JSON_TYPE}")],
+        )
 
     def check_token(self, op: Operation, request: HttpRequest) -> None:
         """With ``--admin-token``, refuse requests without it (the spec marks the exempt)."""

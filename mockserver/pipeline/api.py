@@ -17,20 +17,26 @@ from functools import partial
 
 from ..core.access import Persona, Personas
 from ..core.clock import Clock
-from ..core.errors import ApiError, ContractViolation, Forbidden, Unauthorized
+from ..core.errors import (
+    ApiError,
+    ContractViolation,
+    Forbidden,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from ..core.http import HttpRequest, HttpResponse
 from ..core.indexed_dataset import IndexedDataset
 from ..core.operations import HANDLERS, Call, Reply
 from ..core.query_index import Change
 from ..core.responses import error_response, respond
 from ..core.spec import Operation, Spec
+from ..sandbox.delays import Delays
 from ..sandbox.faults import FaultDecision
 from ..sandbox.prefer import HEADER as PREFER_HEADER
 from ..sandbox.prefer import forced_error, forced_reply, parse_prefer
 from ..sandbox.sessions import SESSION_HEADER, Session, Store, session_name
 from ..validation.request_body import read_request
 from ..validation.validator import CheckedRequest, Validator
-from .delays import Delays
 
 log = logging.getLogger("mockserver")
 
@@ -68,19 +74,22 @@ class Pipeline:
         self.delays = delays or Delays()
 
     def handle(self, op: Operation, request: HttpRequest) -> Outcome:
+        """The steps in order. The token comes first: no session is created, and no delay
+        or fault applied, for a request that does not say who it is."""
         persona: Persona | None = None
-        session: Session | None = None
+        name: str | None = None
         fault: FaultDecision | None = None
         try:
-            session = self.store.session(session_name(request.headers.get(SESSION_HEADER)))
+            name = session_name(request.headers.get(SESSION_HEADER))
+            persona = self.authenticate(request)
+            session = self.store.session(name)
             prefer = parse_prefer(request.headers.getlist(PREFER_HEADER), self.max_delay_ms)
             fault = session.faults.decide(op.operation_id)
-            self.delays.wait(fault.delay_ms + prefer.delay_ms)
+            self.delay(fault.delay_ms + prefer.delay_ms)
             if fault.drop:
-                return Outcome(None, session=session.name, fault="drop")
+                return Outcome(None, persona, session=name, fault="drop")
             if fault.error_status is not None:
                 raise forced_error(fault.error_status, injected_message(fault.error_status))
-            persona = self.authenticate(request)
             self.authorise(op, persona)
             checked = self.read(op, request)
             if prefer.code is not None:
@@ -92,28 +101,31 @@ class Pipeline:
                 reply = self.run(op, request, persona, checked, session)
             response = respond(reply)
             self.check_response(request, response)
-            return self._outcome(response, persona, None, session, fault)
+            return self._outcome(response, persona, None, name, fault)
         except ContractViolation as exc:
             log.error("contract violation in %s %s: %s", op.method, request.path, exc.message)
-            return self._outcome(error_response(exc), persona, exc, session, fault)
+            return self._outcome(error_response(exc), persona, exc, name, fault)
         except ApiError as exc:
-            return self._outcome(error_response(exc), persona, exc, session, fault)
+            return self._outcome(error_response(exc), persona, exc, name, fault)
+
+    def delay(self, milliseconds: int) -> None:
+        """Hold the request, if it has a free place among the delayed ones (else 503)."""
+        if milliseconds > 0 and not self.delays.wait(milliseconds):
+            raise ServiceUnavailable(
+                f"The mock already holds {self.delays.limit} delayed requests, as many as it "
+                "allows at once (faults and 'Prefer: delay='); try again shortly.",
+                headers={"Retry-After": "1"},
+            )
 
     @staticmethod
     def _outcome(
         response: HttpResponse,
         persona: Persona | None,
         error: ApiError | None,
-        session: Session | None,
+        session: str | None,
         fault: FaultDecision | None,
     ) -> Outcome:
-        return Outcome(
-            response,
-            persona,
-            error,
-            session.name if session is not None else None,
-            fault.fired if fault is not None else None,
-        )
+        return Outcome(response, persona, error, session, fault.fired if fault else None)
 
     def authenticate(self, request: HttpRequest) -> Persona:
         header = request.headers.get("Authorization", "")

@@ -19,6 +19,7 @@ from werkzeug.datastructures import Headers
 
 from .. import __version__
 from ..core.access import Personas
+from ..core.errors import BadRequest, NotFound, Problem
 from ..core.http import HttpResponse
 from ..core.operations import Reply
 from ..core.spec import Spec
@@ -26,8 +27,10 @@ from ..data.fixtures import Fixtures
 from ..data.recordings import AUDIO_TYPE, recording_file
 from ..data.seed import generate
 from ..data.snapshots import StateError, export_state, import_error, import_state
+from ..data.state_file import StateFile
+from .delays import Delays
 from .faults import parse_rules
-from .sessions import Session, Store
+from .sessions import SESSION_HEADER, Session, Store
 
 YAML_TYPE = "application/yaml"
 
@@ -55,17 +58,36 @@ class AdminContext:
     max_delay_ms: int  # the longest delay a fault rule may ask for
     now: datetime  # where generated data ends: the mock's now at start
     history_days: int  # how far back generated calls reach
+    max_reset_count: int  # the largest count a reset may generate
+    delays: Delays  # the requests held by faults and Prefer now
+    state_file: StateFile | None = None  # where the default session is saved, if anywhere
     started: float = field(default_factory=time.monotonic)
 
 
 @dataclass
 class AdminCall:
     context: AdminContext
-    session: Session
+    session_name: str
+    found: Session | None  # None: no such session (health and recordings never make one)
     base_url: str
     query: dict[str, Any]
     path: dict[str, Any]
     body: Any
+    named_in: tuple[str, str] = ("header", SESSION_HEADER)  # where the request named it
+
+    @property
+    def session(self) -> Session:
+        if self.found is None:
+            raise no_such_session(self.session_name, self.named_in)
+        return self.found
+
+
+def no_such_session(name: str, named_in: tuple[str, str]) -> NotFound:
+    return NotFound(
+        f"No session named {name!r}: a session is made by the first request that carries a "
+        "persona's token (or the admin token), from the baseline.",
+        [Problem(*named_in, f"no session named {name!r}")],
+    )
 
 
 AdminHandler = Callable[[AdminCall], Reply | FileReply | HttpResponse]
@@ -74,16 +96,22 @@ AdminHandler = Callable[[AdminCall], Reply | FileReply | HttpResponse]
 def get_health(call: AdminCall) -> Reply:
     """Liveness and readiness; ``mock: true`` tells contract runs they face the mock."""
     ctx = call.context
-    return Reply(200, {
-        "status": "ok",
+    failure = ctx.state_file.failure if ctx.state_file is not None else None
+    body: dict[str, Any] = {
+        "status": "degraded" if failure else "ok",
         "mock": True,
         "version": __version__,
         "seed": ctx.seed,
         "uptime_seconds": round(time.monotonic() - ctx.started, 3),
-        "session": call.session.name,
+        "session": call.session_name,
+        "session_exists": call.found is not None,
         "sessions": {"count": len(ctx.store.names()), "max_named": ctx.store.max_sessions},
-        "counts": call.session.data.counts(),
-    })
+        "delayed": {"held": ctx.delays.held, "limit": ctx.delays.limit},
+        "counts": (call.found.data if call.found is not None else ctx.store.baseline).counts(),
+    }
+    if ctx.state_file is not None:
+        body["state_file"] = {"saving": "failing" if failure else "ok", "error": failure}
+    return Reply(200, body)
 
 
 def get_admin_spec(call: AdminCall) -> HttpResponse:
@@ -95,6 +123,10 @@ def reset_session(call: AdminCall) -> Reply:
     """Back to the baseline, or to data generated from a new seed and/or count."""
     ctx, body = call.context, call.body or {}
     seed, count = body.get("seed"), body.get("count")
+    if count is not None and count > ctx.max_reset_count:
+        reason = f"{count} is more than the {ctx.max_reset_count} this server allows"
+        raise BadRequest(f"The count is too large: at most {ctx.max_reset_count} "
+                         "(--max-reset-count).", [Problem("body", "count", reason)])
     if seed is None and count is None:
         data, seed = ctx.store.baseline.copy(), ctx.seed
     else:
@@ -151,8 +183,9 @@ def clear_faults(call: AdminCall) -> Reply:
 
 
 def get_recording(call: AdminCall) -> FileReply:
-    with call.session.lock:
-        path = recording_file(call.session.data, call.path["id"], call.context.recordings)
+    session = call.session  # a recording URL never makes a session
+    with session.lock:
+        path = recording_file(session.data, call.path["id"], call.context.recordings)
     return FileReply(path, AUDIO_TYPE)
 
 

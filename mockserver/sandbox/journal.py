@@ -1,9 +1,11 @@
 """The request journal: what clients actually sent, per session, newest first, bounded.
 
 A tester asks "what did my app send?" and gets it here rather than in a server log shared
-with everyone. Each session keeps its own ring of entries, so the journal's memory is
-bounded by the session limits times ``--journal-size``. Secrets never reach it: the
-``Authorization`` value is masked to its scheme, and the persona it named is given instead.
+with everyone. Each session keeps its own ring of entries, and an entry a few KiB at most
+(a record keeps 1 KiB of path, query and body, 256 characters a header, 20 problems), so
+the journal's memory is bounded by the session limits times ``--journal-size``. Secrets
+never reach it: the ``Authorization`` value is masked to its scheme, and the persona it
+named is given instead.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def entry_of(entry_id: int, record: RequestRecord) -> dict[str, Any]:
         "headers": selected_headers(record.headers),
         "persona": record.persona,
         "body": None if body is None else body[:BODY_LIMIT],
-        "body_truncated": body is not None and len(body) > BODY_LIMIT,
+        "body_truncated": record.body_truncated or (body is not None and len(body) > BODY_LIMIT),
         "status": record.status,
         "fault": record.fault,
         "duration_ms": round(record.duration_ms, 3),

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from ..core.dataset import Dataset
-from ..core.errors import BadRequest, Problem
+from ..core.errors import ApiError, BadRequest, Problem
 from ..core.indexed_dataset import IndexedDataset
 from ..core.query_index import Change
 from .faults import Faults
@@ -86,22 +86,48 @@ class Store:
         self._clock = clock
         self._lock = threading.Lock()
         self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._pending: dict[str, threading.Event] = {}  # names whose copy is being made
         self._sessions[DEFAULT_SESSION] = self._new(DEFAULT_SESSION, clock())
 
     def session(self, name: str | None = None) -> Session:
-        """The named session, created from the baseline on first use."""
+        """The named session, created from the baseline on first use.
+
+        Callers create sessions only for authenticated requests (see the pipelines). The
+        baseline is copied outside the store's lock, so that creating a large session never
+        stalls the requests of the others; two first requests for one name share one copy.
+        """
         name = name or DEFAULT_SESSION
         now = self._clock()
         with self._lock:
             self._expire(now)
             found = self._sessions.get(name)
-            if found is None:
-                self._make_room()
-                found = self._new(name, now)
-                self._sessions[name] = found
-            found.last_used = now
-            self._sessions.move_to_end(name)
-            return found
+            if found is not None:
+                return self._used(found, now)
+            pending = self._pending.get(name)
+            creating = pending is None
+            if pending is None:
+                pending = self._pending[name] = threading.Event()
+        if not creating:
+            pending.wait()
+            return self.session(name)
+        try:
+            made = self._new(name, now)
+        finally:
+            with self._lock:
+                del self._pending[name]
+            pending.set()
+        with self._lock:
+            existing = self._sessions.get(name)  # only if a reset made it meanwhile
+            if existing is not None:
+                return self._used(existing, now)
+            self._make_room()
+            self._sessions[name] = made
+            return self._used(made, now)
+
+    def _used(self, session: Session, now: float) -> Session:
+        session.last_used = now
+        self._sessions.move_to_end(session.name)
+        return session
 
     def find(self, name: str) -> Session | None:
         """The session if it exists, without creating it or counting as a use."""
@@ -109,16 +135,28 @@ class Store:
             return self._sessions.get(name)
 
     def names(self) -> list[str]:
+        """The sessions that exist now: those idle too long are dropped first."""
         with self._lock:
+            self._expire(self._clock())
             return list(self._sessions)
 
     def replace(self, session: Session, data: Dataset, seed: int | None = None) -> None:
-        """Swap a session's data whole (reset, import): readers see old or new, never a mix."""
+        """Swap a session's data whole (reset, import): readers see old or new, never a mix.
+
+        If the change cannot be kept (the state file cannot be written), the old data is put
+        back and the error raised: nothing was changed.
+        """
         with session.lock:
+            old_data, old_seed = session.data, session.seed
             session.data = data
             if seed is not None:
                 session.seed = seed
-            self.notify(session)
+            try:
+                self.notify(session)
+            except ApiError:
+                session.data, session.seed = old_data, old_seed
+                session.changed()
+                raise
 
     def _new(self, name: str, now: float) -> Session:
         return Session(name, self.baseline.copy(), seed=self.seed,
@@ -129,10 +167,21 @@ class Store:
 
     def notify(self, session: Session, change: Change | None = None) -> None:
         """Call after every change to a session's data, naming the changed call trackings
-        when known (the list index then stays built)."""
+        when known (the list index then stays built).
+
+        The change hook (the state file) may refuse the change with an ``ApiError``: the
+        records the change names are then put back as they were, and the error raised, so
+        that nothing is answered as done that was not kept.
+        """
         session.changed(change)
-        if self.on_change is not None:
+        if self.on_change is None:
+            return
+        try:
             self.on_change(session)
+        except ApiError:
+            if change is not None:
+                session.revert(change)
+            raise
 
     def _expire(self, now: float) -> None:
         stale = [

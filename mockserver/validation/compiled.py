@@ -30,6 +30,7 @@ from ..core.errors import BadRequest, Problem
 from ..core.http import HttpRequest, HttpResponse
 from ..core.spec import Spec
 from .formats import Rewrites, UnmirroredFormats, reference_formats, rewrite_formats
+from .prechecks import Prechecks
 from .reference import OpenApiCoreValidator
 from .validator import INVALID_REQUEST, CheckedRequest, Validator
 
@@ -243,16 +244,9 @@ class Compiler:
         )
 
     def request(self, method: str, template: str) -> RequestCheck:
-        item = self.spec.document["paths"][template]
-        op = item[method]
-        seen: set[tuple[str, str]] = set()
-        params = []
-        for raw in [*op.get("parameters", []), *item.get("parameters", [])]:
-            param = self.spec.resolve(raw)
-            key = (param["name"], param["in"])
-            if key not in seen:  # an operation's parameter overrides the path item's
-                seen.add(key)
-                params.append(self.parameter(param, param["in"], param["name"]))
+        op = self.spec.document["paths"][template][method]
+        params = [self.parameter(p, p["in"], p["name"])
+                  for p in self.spec.parameters(method, template)]  # fmt: skip
         if "requestBody" not in op:
             return RequestCheck(tuple(params))
         body = self.spec.resolve(op["requestBody"])
@@ -328,6 +322,7 @@ class CompiledValidator:
                 key = (op.method.lower(), op.path)
                 self.requests[key] = _compile(compiler.request, *key)
                 self.responses[key] = _compile(compiler.response, *key)
+        self.prechecks = Prechecks(spec)
         self._reference: Validator | None = None
         self._lock = threading.Lock()
 
@@ -344,6 +339,12 @@ class CompiledValidator:
         check = self.requests.get((request.method, request.path_pattern))
         if check is None:
             raise Unsupported(f"{request.method} {request.path_pattern}")
+        try:
+            self.prechecks.check_sizes(request, body)
+        except BadRequest:
+            return None
+        if self.prechecks.integer_problems(request):
+            return None
         try:
             return check.run(request, body, enforce=True)
         except Rejected:

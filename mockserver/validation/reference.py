@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.errors import BadRequest, ContractViolation, Problem, shorten
 from ..core.http import HttpRequest, HttpResponse
 from ..core.spec import Spec
+from .prechecks import Prechecks
 from .validator import INVALID_REQUEST, CheckedRequest
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class OpenApiCoreValidator:
         from openapi_core.validation.request.validators import V31RequestBodyValidator
 
         self.spec = spec
+        self.prechecks = Prechecks(spec)
         self.openapi = OpenAPI.from_dict(validation_document(spec.document))
         self._parameters = V31RequestParametersUnmarshaller(self.openapi.spec)
         self._body = V31RequestBodyValidator(self.openapi.spec)
@@ -46,13 +48,15 @@ class OpenApiCoreValidator:
     def check_request(self, request: HttpRequest, body: Any) -> CheckedRequest:
         from openapi_core.validation.request import exceptions as req_errors
 
+        self.prechecks.check_sizes(request, body)
         result = self._parameters.unmarshal(request)
         body_errors = [  # an absent optional body is fine, as in openapi-core's own checks
             e for e in self._body.iter_errors(request)
             if not isinstance(e, req_errors.MissingRequestBody)
         ]
         errors = [*result.errors, *body_errors]
-        problems = [p for error in errors for p in _problems(error)]
+        problems = [*self.prechecks.integer_problems(request),
+                    *(p for error in errors for p in _problems(error))]
         if problems:
             raise BadRequest(INVALID_REQUEST, problems)
         params = result.parameters
@@ -132,7 +136,7 @@ def _closest(error: Any) -> list[tuple[str, str]]:
     path), the reason lists the allowed values.
     """
     if error.validator not in ("oneOf", "anyOf") or not error.context:
-        return [(_where(error), error.message)]
+        return [(_where(error), _message(error))]
     branches: dict[Any, list[Any]] = {}
     for sub in error.context:
         branches.setdefault(sub.schema_path[0], []).append(sub)
@@ -146,10 +150,29 @@ def _closest(error: Any) -> list[tuple[str, str]]:
     if fewest == 1 and len({_where(e) for e in firsts}) == 1:
         if all(e.validator == "const" for e in firsts):
             allowed = [e.validator_value for e in firsts]
-            return [(_where(firsts[0]), f"{firsts[0].instance!r} is not one of {allowed!r}")]
+            shown = _json_term(firsts[0].instance)
+            return [(_where(firsts[0]), f"{shown} is not one of {allowed!r}")]
         if len({e.message for e in firsts}) == 1:
-            return [(_where(firsts[0]), firsts[0].message)]
-    return [(_where(error), error.message)]
+            return [(_where(firsts[0]), _message(firsts[0]))]
+    return [(_where(error), _message(error))]
+
+
+def _message(error: Any) -> str:
+    """jsonschema's message, with the value as JSON names it: ``null is not of type
+    'integer'``, not Python's ``None``."""
+    if error.validator == "not" and error.validator_value == {}:
+        return "is not a field of this body (a misspelt name?)"  # NoOtherKey, in the spec
+    message: str = error.message
+    python = repr(error.instance)
+    if message.startswith(python) and _json_term(error.instance) != python:
+        return _json_term(error.instance) + message[len(python):]
+    return message
+
+
+def _json_term(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()
+    return repr(value)
 
 
 def _where(error: Any) -> str:

@@ -56,8 +56,15 @@ def parse_json_body(request: HttpRequest) -> Any:
         ) from None
     try:
         value = json.loads(
-            text, parse_int=_integer, parse_float=_number, parse_constant=_no_constant
+            text, parse_int=_integer, parse_float=_number, parse_constant=_no_constant,
+            object_pairs_hook=_unique_keys,
         )
+    except DuplicateKey as exc:
+        raise BadRequest(
+            "The request body names a key twice in one object; nothing was changed.",
+            [Problem("body", shorten(exc.key), "appears twice in one object: which one counts "
+                     "is anyone's guess, so neither does")],
+        ) from None
     except json.JSONDecodeError as exc:
         raise BadRequest(
             "The request body is not valid JSON.",
@@ -90,6 +97,25 @@ def _number(text: str) -> int | float:
         if exact == exact.to_integral_value():
             return int(exact)
     return value
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object, or ``DuplicateKey``: ``{"calltrackings": [1], "calltrackings": []}`` would
+    otherwise keep the last and delete everything."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return found
 
 
 def _no_constant(name: str) -> Any:

@@ -24,8 +24,8 @@ from ..data.seed import generate
 from ..data.state_file import StateFile
 from ..pipeline.admin import AdminPipeline
 from ..pipeline.api import Pipeline
-from ..pipeline.delays import Delays
 from ..sandbox.admin_operations import AdminContext
+from ..sandbox.delays import Delays
 from ..sandbox.persistence import persist_default_session, save_default_session
 from ..sandbox.sessions import DEFAULT_SESSION, SESSION_HEADER, Store, session_name
 from ..settings import Settings, default_fixtures_dir
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     state_file = _open_state_file(settings, spec, personas, store)
     validator = make_validator(settings, spec)
     check_responses = not (settings.no_response_validation or settings.no_validation)
-    delays = Delays()
+    delays = Delays(settings.max_delayed)
     pipeline = Pipeline(
         store,
         personas,
@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     recordings = shipped_recordings(default_fixtures_dir() / "recordings")
     context = AdminContext(spec, admin_spec, store, personas, fixtures, recordings,
                            settings.seed, settings.count, settings.max_delay_ms,
-                           clock.started, settings.history_days)
+                           clock.started, settings.history_days, settings.max_reset_count,
+                           delays, state_file)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions["mockserver"] = {
@@ -211,7 +212,10 @@ def _journal_stray(status: int) -> None:
         name = session_name(request.headers.get(SESSION_HEADER))
     except ApiError:
         return
-    current_app.extensions["mockserver"]["store"].session(name)  # a first request counts too
+    state = current_app.extensions["mockserver"]
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and state["personas"].by_token(token.strip()):
+        state["store"].session(name)  # a first request counts too, if it says who sent it
     note_request(status, name, None, error=g.get("mock_error"))
 
 

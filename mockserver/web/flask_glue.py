@@ -11,12 +11,15 @@ import time
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from ..core.errors import Problem
+from ..core.errors import Problem, shorten
 from ..core.http import HttpRequest, HttpResponse, RequestRecord
 from ..core.spec import Operation
 
 DROP_KEY = "mockserver.drop_connection"  # set in the WSGI environ; the server acts on it
 NOTED_KEY = "mockserver.noted"  # set once the request's record went to the observers
+# What a record keeps of a request, so that no log line or journal entry grows with it: a
+# record holds a few kilobytes, whatever was sent (problems are capped by ``ApiError``).
+TEXT_KEPT, HEADER_KEPT, MAX_HEADERS, BODY_KEPT = 1024, 256, 64, 1024
 
 
 def to_http_request(op: Operation, path_params: dict[str, str]) -> HttpRequest:
@@ -75,20 +78,22 @@ def note_request(
         body = request.get_data(cache=True)
     except HTTPException:  # a body over the limit: the record says 413, without it
         body = b""
+    text = body[:BODY_KEPT].decode("utf-8", errors="replace") if body else None
     record = RequestRecord(
         method=request.method,
-        path=request.path,
-        query=request.query_string.decode("latin-1"),
+        path=shorten(request.path, TEXT_KEPT),
+        query=shorten(request.query_string.decode("latin-1"), TEXT_KEPT),
         status=status,
         duration_ms=(time.perf_counter() - started) * 1000,
         session=session,
         operation_id=operation_id,
-        headers=dict(request.headers.items()),
+        headers={k: v[:HEADER_KEPT] for k, v in list(request.headers.items())[:MAX_HEADERS]},
         problems=problems,
         persona=persona,
         fault=fault,
-        error=error,
-        body=body.decode("utf-8", errors="replace") if body else None,
+        error=None if error is None else shorten(error, TEXT_KEPT),
+        body=text,
+        body_truncated=len(body) > BODY_KEPT,
         started_at=request.environ.get("mockserver.received", time.time()),
     )
     request.environ[NOTED_KEY] = True

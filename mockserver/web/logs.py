@@ -9,14 +9,32 @@ only the message.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 OUR_LOGGERS = ("mockserver", "waitress")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
+
+CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+class TextFormatter(logging.Formatter):
+    """Plain lines, one per record: control characters in a message (a ``%0a`` in a request
+    path, say) are written as ``\\x0a``, so no client can forge a line of the log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        safe = CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), message)
+        if safe != message:
+            record = copy.copy(record)
+            record.msg, record.args = safe, None
+        return super().format(record)
 
 
 class JsonFormatter(logging.Formatter):
@@ -46,7 +64,7 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     chatter (Faker's locale search, say) would drown the lines a user asked for.
     """
     handler = logging.StreamHandler(stream or sys.stderr)
-    formatter = JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    formatter = JsonFormatter() if log_format == "json" else TextFormatter(TEXT_FORMAT)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -12,6 +12,13 @@ A fault may ask to drop a connection without answering. WSGI has no way to say t
 the app marks the request (``DROP_KEY`` in its environ) and ``DropConnections`` raises
 waitress's ``ClientDisconnected`` before a byte of the response is written: waitress then
 closes the connection, and the client sees it closed with no response.
+
+No client can hold the server: connections are cheap (waitress reads them on one loop, with
+``poll``, thousands at once), a request whose headers take longer than ``header_timeout``
+from its first byte, or that is not whole after ``body_timeout``, is closed, an idle
+keep-alive connection after ``channel_timeout``, and a body larger than ``max_body`` is
+refused from its ``Content-Length`` (or, chunked, from the bytes counted) before it is
+read. Delayed requests run on threads of their own (``Delays``): ``threads`` serve the rest.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from waitress.channel import ClientDisconnected, HTTPChannel
@@ -32,6 +40,7 @@ from ..core.errors import error_body
 from .flask_glue import DROP_KEY
 
 log = logging.getLogger("mockserver")
+ACCEPT_BATCH = 128  # connections taken from the listen backlog in one turn of the loop
 # waitress warns on every queued task; under load that is thousands of lines a second, which
 # slow the server down and drown the request log. Queueing is normal with more clients than
 # threads, so only errors from that logger are kept.
@@ -45,6 +54,9 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
     def execute(self) -> None:
         error = self.request.error
         message = f"{error.reason}: {error.body}".strip().rstrip(":")
+        if error.code == 413:  # worded as the app words it: waitress's limit is one more
+            limit = self.channel.adj.max_request_body_size - 1
+            message = f"The request body is larger than the limit of {limit} bytes."
         body = json.dumps(error_body(error.code, message)).encode("utf-8")
         self.status = f"{error.code} {error.reason}"
         self.response_headers.append(("Content-Type", "application/json"))
@@ -54,7 +66,41 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
 
 
 class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
+    """A connection that remembers when the request it is reading began to arrive."""
+
     error_task_class = JsonErrorTask
+    receiving_since: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data:
+            self.receiving_since = time.monotonic()
+        accepted: bool = super().received(data)
+        if self.request is None:
+            self.receiving_since = None
+        return accepted
+
+    def overdue(self, now: float, limits: Limits) -> bool:
+        """Whether the request being read has taken longer than the limits allow."""
+        since, request = self.receiving_since, self.request
+        if since is None or request is None or request.completed:
+            return False
+        allowed = limits.body_timeout if request.headers_finished else limits.header_timeout
+        return now - since > allowed
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one client may take of the server (see the module's docstring)."""
+
+    threads: int = 8
+    delayed: int = 32  # more threads, for requests held by a delay
+    connection_limit: int = 4096
+    backlog: int = 1024
+    channel_timeout: int = 30
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_body: int = 1 << 20
+    grace: float = 5.0
 
 
 class DropConnections:
@@ -73,35 +119,30 @@ class DropConnections:
 
 
 class Server:
-    def __init__(
-        self,
-        app: Any,
-        host: str,
-        port: int,
-        threads: int = 8,
-        *,
-        grace: float = 5.0,
-        connection_limit: int = 100,
-        backlog: int = 1024,
-        channel_timeout: int = 120,
-    ) -> None:
-        self.grace = grace
+    def __init__(self, app: Any, host: str, port: int, limits: Limits | None = None) -> None:
+        self.limits = limits = limits or Limits()
+        self.grace = limits.grace
         self._stop = threading.Event()
         self._signal: str | None = None
         self._map: dict[int, Any] = {}
+        self._next_sweep = 0.0
         self.waitress = create_server(
             DropConnections(app),
             map=self._map,
             host=host,
             port=port,
-            threads=threads,
-            connection_limit=connection_limit,
-            backlog=backlog,
-            channel_timeout=channel_timeout,
+            threads=limits.threads + limits.delayed,
+            connection_limit=limits.connection_limit,
+            backlog=limits.backlog,
+            channel_timeout=limits.channel_timeout,
+            cleanup_interval=1,  # idle connections are looked at every second, not every 30
+            max_request_body_size=limits.max_body + 1,  # waitress refuses from the limit on
+            asyncore_use_poll=True,  # select() stops at 1,024 connections
             ident="mockserver",
             clear_untrusted_proxy_headers=True,
         )
         self.waitress.channel_class = JsonErrorChannel  # the connections it accepts from now
+        self.waitress.handle_accept = self._accept_waiting(self.waitress.handle_accept)
 
     @property
     def port(self) -> int:
@@ -134,6 +175,7 @@ class Server:
         loop = self.waitress.asyncore.loop
         while not self._stop.is_set():
             loop(timeout=0.5, map=self._map, use_poll=True, count=1)
+            self._sweep()
         self.waitress.del_channel()
         self.waitress.socket.close()
         started = time.monotonic()
@@ -169,6 +211,31 @@ class Server:
             extra={"fields": {"event": "stopped", "drain_seconds": round(drained, 3),
                               "abandoned": abandoned}},
         )
+
+    def _accept_waiting(self, accept_one: Callable[[], None]) -> Callable[[], None]:
+        """waitress accepts one connection per turn of its loop, and a turn costs a look at
+        every open connection: with thousands open, the listen backlog would fill and new
+        clients wait seconds. Take every connection that is waiting (up to a batch)."""
+
+        def accept() -> None:
+            for _ in range(ACCEPT_BATCH):
+                before = len(self._map)
+                accept_one()
+                if len(self._map) == before or len(self._map) >= self.limits.connection_limit:
+                    return
+
+        return accept
+
+    def _sweep(self) -> None:
+        """Close, at most twice a second, the connections whose request is overdue."""
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + 0.5
+        for channel in list(self._map.values()):
+            if isinstance(channel, JsonErrorChannel) and channel.overdue(now, self.limits):
+                channel.will_close = True
+                channel.receiving_since = None
 
     def _in_flight(self) -> int:
         """How many connections have a request arriving, running, or its answer unsent.

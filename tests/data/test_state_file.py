@@ -52,7 +52,7 @@ def test_state_file_follows_every_change_of_the_default_session(tmp_path: Path) 
         assert named.delete("/calltrackings/2").status_code == 204
         assert named.post("/__mock/reset", json={"count": 10}).status_code == 200
         assert read_state(path) == saved  # named sessions are scratch space, never saved
-        assert api.post("/__mock/reset").status_code == 200
+        assert api.post("/__mock/reset", json={}).status_code == 200
         assert read_state(path) == baseline
         assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
     finally:

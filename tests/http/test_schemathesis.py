@@ -45,7 +45,7 @@ SETTINGS = hypothesis.settings(
 
 
 def reset(client: FlaskClient) -> None:
-    assert client.post("/__mock/reset").status_code == 200
+    assert client.post("/__mock/reset", json={}).status_code == 200
 
 
 @pytest.fixture(autouse=True)

@@ -190,9 +190,9 @@ def test_get_and_delete_faults(sandbox: RunningServer, session_name: str) -> Non
            "listCallTrackings or *")]),
         ([{"operation": "listCallTrackings", "error": {"status": 404}}],
          [("rules/0/error/status", "404 is not documented for listCallTrackings; "
-           "one of [400, 401, 403]")]),
+           "one of [400, 401, 403, 503]")]),
         ([{"operation": "*", "error": {"status": 415}}],
-         [("rules/0/error/status", "415 is not documented for *; one of [400, 401, 403]")]),
+         [("rules/0/error/status", "415 is not documented for *; one of [400, 401, 403, 503]")]),
         ([{"operation": "*", "delay": {"min_ms": 1}}, {"operation": "*", "drop": {}}],
          [("rules/1/operation", "a second rule for *")]),
         ([{"operation": "*", "delay": {"min_ms": 6000}}],
@@ -241,8 +241,9 @@ def test_rules_breaking_the_admin_spec_get_400(
 
 
 def test_documented_errors_of_any_operation_are_the_common_ones() -> None:
-    assert documented_errors(SPEC, "*") == [400, 401, 403]
-    assert documented_errors(SPEC, "bulkUpdateCallTrackings") == [400, 401, 403, 404, 413, 415]
+    assert documented_errors(SPEC, "*") == [400, 401, 403, 503]
+    assert documented_errors(SPEC, "bulkUpdateCallTrackings") == [400, 401, 403, 404, 413, 415,
+                                                                   503]
 
 
 def test_fault_draws_depend_only_on_seed_session_and_operation() -> None:

@@ -95,7 +95,7 @@ def test_undocumented_status_is_refused(sandbox: RunningServer) -> None:
         "code": 400, "message": "The Prefer header is not valid.",
         "errors": [{"in": "header", "name": "Prefer", "reason":
                     "code=404 is not documented for listCallTrackings; one of 200, 400, 401, "
-                    "403"}]}
+                    "403, 503"}]}
 
 
 def test_a_real_error_wins_over_a_forced_success(sandbox: RunningServer) -> None:

@@ -91,9 +91,12 @@ def test_session_limit_evicts_the_least_recently_used(small_server: RunningServe
     target = an_unseen_id(Api(url))
     assert first.mark_seen([target]).status_code == 200
     assert second.mark_seen([target]).status_code == 200
-    assert first.get("/__mock/health").json()["sessions"] == {"count": 3, "max_named": 2}
-    # "first" was used last, so the third session pushes out "second"
-    third.get("/__mock/health")
+    assert first.get("/calltrackings?per_page=1").status_code == 200
+    assert Api(url).get("/__mock/health").json()["sessions"] == {"count": 3, "max_named": 2}
+    # "first" was used last, so the third session pushes out "second" (a health check
+    # neither makes a session nor counts as using one: it takes an API request)
+    assert third.get("/__mock/health").json()["session_exists"] is False
+    assert third.get("/calltrackings?per_page=1").status_code == 200
     health = Api(url).get("/__mock/health").json()
     assert health["sessions"] == {"count": 3, "max_named": 2}
     assert seen_of(first, target) is True  # kept

@@ -30,7 +30,7 @@ def test_reset_restores_the_exact_baseline(sandbox: RunningServer, session_name:
     listed = api.get("/calltrackings", params={"per_page": 500}).content
     change_something(api, json.loads(baseline))
 
-    response = api.post("/__mock/reset")
+    response = api.post("/__mock/reset", json={})
     assert response.status_code == 200
     assert response.json() == {
         "status": "reset", "session": session_name, "seed": 42,
@@ -89,6 +89,20 @@ def test_reset_refuses_bad_bodies(
     assert response.json()["code"] == 400
     assert [(e["in"], e["name"]) for e in response.json()["errors"]] == [("body", where)]
     assert api.get("/__mock/state").content == before
+
+
+def test_a_reset_generates_at_most_the_servers_max_reset_count(
+    sandbox: RunningServer, session_name: str
+) -> None:
+    api = Api(sandbox.url, session=session_name)
+    assert api.post("/__mock/reset", json={"count": 10_000}).json()["counts"][
+        "call_trackings"] == 10_000
+    response = api.post("/__mock/reset", json={"count": 10_001})
+    assert (response.status_code, response.json()) == (400, {
+        "code": 400, "message": "The count is too large: at most 10000 (--max-reset-count).",
+        "errors": [{"in": "body", "name": "count",
+                    "reason": "10001 is more than the 10000 this server allows"}]})
+    assert len(api.state()["call_trackings"]) == 10_000  # unchanged
 
 
 def test_reset_refuses_a_body_that_is_not_json(sandbox: RunningServer, session_name: str) -> None:

@@ -225,7 +225,7 @@ BODIES = st.one_of(
 )
 
 
-@settings(RUN, max_examples=400)
+@settings(RUN, max_examples=600)  # bulk bodies refuse unknown keys: fewer are accepted
 @given(st.one_of(st.none(), BODIES), st.sampled_from(["PATCH", "DELETE"]),
        st.sampled_from([JSON_TYPE, "application/json; charset=utf-8", "application/json;x",
                         "application/json; charset=latin-1", "Application/JSON"]))

@@ -79,7 +79,9 @@ def test_health_reports_the_settings_from_the_environment(server: RunningServer)
     assert body.pop("uptime_seconds") >= 0
     assert body == {"status": "ok", "mock": True, "version": __version__, "seed": 7,
                     "counts": {"users": 20, "leads": 26, "properties": 21, "call_trackings": 60},
-                    "session": "default", "sessions": {"count": 1, "max_named": 100}}
+                    "session": "default", "session_exists": True,
+                    "sessions": {"count": 1, "max_named": 100},
+                    "delayed": {"held": 0, "limit": 32}}
 
 
 def test_list_then_patch_seen_in_the_next_get(server: RunningServer) -> None:

@@ -29,6 +29,7 @@ from conftest import (
     start_server,
 )
 
+from mockserver.cli import limits_of
 from mockserver.settings import Settings
 from mockserver.web.server import Server
 
@@ -215,12 +216,16 @@ def test_options_are_case_insensitive_and_canonical() -> None:
 
 
 def test_concurrency_settings_reach_waitress() -> None:
-    server = Server(make_app(), "127.0.0.1", 0, 3, grace=1.5, connection_limit=7, backlog=9,
-                    channel_timeout=11)  # fmt: skip
+    settings = Settings(threads=3, max_delayed=4, grace=1.5, connection_limit=7, backlog=9,
+                        channel_timeout=11, max_body=500)  # fmt: skip
+    server = Server(make_app(), "127.0.0.1", 0, limits_of(settings))
     try:
         adj = server.waitress.adj
         assert (adj.threads, adj.connection_limit, adj.backlog, adj.channel_timeout) == (
-            3, 7, 9, 11
+            3 + 4, 7, 9, 11
+        )
+        assert (adj.max_request_body_size, adj.cleanup_interval, adj.asyncore_use_poll) == (
+            501, 1, True
         )
         assert server.grace == 1.5
     finally:
