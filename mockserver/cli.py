@@ -88,6 +88,7 @@ def serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     from .data.fixtures import FixtureError
     from .data.snapshots import StateError
+    from .identity.keys import KeyProblem
     from .web.app import create_app
     from .web.server import Server
 
@@ -98,6 +99,9 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     except StateError as exc:
         log.error("invalid state file: %s", exc, extra={"fields": {"event": "invalid_state"}})
+        return 2
+    except KeyProblem as exc:
+        log.error("invalid signing key: %s", exc, extra={"fields": {"event": "invalid_key"}})
         return 2
     except OSError as exc:
         log.error("cannot use the state file: %s", exc,

@@ -141,6 +141,14 @@ class Settings:
         "if set, /__mock/ endpoints (but health, their spec and recordings) require it",
         default=None,
     )
+    signing_key: Path | None = _opt(
+        "PEM RSA private key the issued tokens are signed with (default: the shipped one, "
+        "public on purpose: a mock's key protects nothing)", default=None,
+    )
+    token_issuer: str | None = _opt(
+        "the iss of issued tokens, and the one accepted (default: the upstream's issuer)",
+        default=None,
+    )
     state_file: Path | None = _opt(
         "keep the default session's data in this JSON file: loaded at start, saved on change",
         default=None,

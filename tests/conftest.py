@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -288,3 +289,35 @@ def session_name(request: pytest.FixtureRequest) -> str:
     """A session name of this test's own, so tests sharing ``sandbox`` never meet."""
     digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:12]
     return f"t-{digest}"
+
+
+# --- a real browser -------------------------------------------------------------------------
+
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required"]
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("MOCKSERVER_CHROMIUM") or shutil.which("chromium")
+    return candidate or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+@pytest.fixture(scope="module")  # Playwright's loop must not outlive the module's tests
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's, driven by Playwright), or a skip saying how to get it."""
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium: install Debian's chromium (apt-get install chromium), "
+                    "as .ci/run does, to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is missing: pip install -e '.[dev]'")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

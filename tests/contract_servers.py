@@ -124,37 +124,63 @@ def _call(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[Any], bytes]
 
 
 class TokenEndpoint:
-    """An OAuth 2.0 client-credentials endpoint (RFC 6749 4.4) for one client."""
+    """A token endpoint for one client that accepts one request style only: the upstream's
+    documented one (``json``: Basic ``base64(key:secret)``, a JSON body with
+    ``scope: openid``), or RFC 6749's form-encoded one (``form``). It hands out
+    ``access_token`` with ``expires_in`` and records every request it received."""
 
-    def __init__(self, client_id: str, client_secret: str, access_token: str) -> None:
+    def __init__(self, client_id: str, client_secret: str, access_token: str,
+                 accepts: str = "json", expires_in: int = 1800) -> None:
         self.client = (client_id, client_secret)
         self.access_token = access_token
+        self.accepts = accepts
+        self.expires_in = expires_in
         self.received: list[dict[str, str]] = []
+        self.agents: list[str] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
-        form = dict(parse_qsl(body))
-        self.received.append(form)
-        if self._client(environ.get("HTTP_AUTHORIZATION", "")) != self.client:
+        self.agents.append(environ.get("HTTP_USER_AGENT", ""))
+        fields = self._fields(environ.get("CONTENT_TYPE", ""), body)
+        self.received.append(fields if fields is not None else {"unreadable": body})
+        if fields is None:
+            answer = ("400 Bad Request", {"error": "invalid_request",
+                                          "error_description": f"only {self.accepts} requests"})
+        elif self._client(environ.get("HTTP_AUTHORIZATION", "")) != self.client:
             answer = ("401 Unauthorized", {"error": "invalid_client",
                                            "error_description": "Invalid client credentials"})
-        elif form.get("grant_type") != "client_credentials":
+        elif fields.get("grant_type") != "client_credentials":
             answer = ("400 Bad Request", {"error": "unsupported_grant_type"})
+        elif self.accepts == "json" and fields.get("scope") != "openid":
+            answer = ("400 Bad Request", {"error": "invalid_scope"})
         else:
             answer = ("200 OK", {"access_token": self.access_token, "token_type": "Bearer",
-                                 "expires_in": 1800})
+                                 "expires_in": self.expires_in})
         start_response(answer[0], [("Content-Type", "application/json")])
         return [json.dumps(answer[1]).encode()]
 
-    @staticmethod
-    def _client(header: str) -> tuple[str, str] | None:
-        """HTTP Basic, whose user and password are form-encoded (RFC 6749 2.3.1)."""
+    def _fields(self, content_type: str, body: str) -> dict[str, str] | None:
+        if self.accepts == "json" and content_type.startswith("application/json"):
+            try:
+                document = json.loads(body)
+            except ValueError:
+                return None
+            return document if isinstance(document, dict) else None
+        if self.accepts == "form" and content_type.startswith(
+                "application/x-www-form-urlencoded"):
+            return dict(parse_qsl(body))
+        return None
+
+    def _client(self, header: str) -> tuple[str, str] | None:
+        """HTTP Basic: as documented, or with form-encoded parts (RFC 6749 2.3.1)."""
         scheme, _, encoded = header.partition(" ")
         if scheme != "Basic":
             return None
         user, _, password = base64.b64decode(encoded).decode().partition(":")
-        return unquote_plus(user), unquote_plus(password)
+        if self.accepts == "form":
+            return unquote_plus(user), unquote_plus(password)
+        return user, password
 
 
 def answering(status: str, body: Any) -> WsgiApp:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from requests.structures import CaseInsensitiveDict
+
 T = TypeVar("T")
 ADMIN = {"Authorization": "Bearer admin-token"}
 JSON = {"Content-Type": "application/json"}
@@ -25,7 +27,7 @@ class Answer:
     status: int  # 0: no answer (the connection failed or timed out)
     body: bytes
     seconds: float
-    headers: dict[str, str]
+    headers: CaseInsensitiveDict[str]
 
 
 def address(url: str) -> tuple[str, int]:
@@ -44,9 +46,9 @@ def ask(url: str, method: str, path: str, headers: dict[str, str] | None = None,
         response = connection.getresponse()
         data = response.read()
         return Answer(response.status, data, time.perf_counter() - began,
-                      dict(response.getheaders()))
+                      CaseInsensitiveDict(response.getheaders()))
     except OSError:
-        return Answer(0, b"", time.perf_counter() - began, {})
+        return Answer(0, b"", time.perf_counter() - began, CaseInsensitiveDict())
     finally:
         connection.close()
 

@@ -177,12 +177,13 @@ def test_wheel_carries_the_spec_and_fixtures_and_nothing_else(installed: Install
     with zipfile.ZipFile(installed.wheel) as wheel:
         names = set(wheel.namelist())
         assert wheel.read("mockserver/openapi.yaml") == (ROOT / "openapi.yaml").read_bytes()
-        for fixture in (ROOT / "fixtures").glob("*.yaml"):
+        for fixture in [*(ROOT / "fixtures").glob("*.yaml"), ROOT / "fixtures/signing-key.pem"]:
             assert wheel.read(f"mockserver/fixtures/{fixture.name}") == fixture.read_bytes()
         package = ROOT / "mockserver"
         shipped = {  # name in the wheel -> the file it must be
             "mockserver/" + f.relative_to(package).as_posix(): f
-            for f in [package / "admin-openapi.yaml", *package.rglob("*.py"),
+            for f in [package / "admin-openapi.yaml", package / "auth-openapi.yaml",
+                      *package.rglob("*.py"),
                       *(package / "web" / "static").rglob("*")]
             if f.is_file() and "__pycache__" not in f.parts
         }

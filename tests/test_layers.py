@@ -24,6 +24,7 @@ CONTRACT_OVER_HTTP = (
     "The contract runner reaches the mock over HTTP only: core, validation and settings"
 )
 FLASK_AT_EDGE = "Flask and waitress stay at the web edge"
+JOSE_IN_IDENTITY = "JOSE stays in identity: one place signs and verifies tokens"
 ACYCLIC = "No import cycles among sibling modules, at any depth"
 
 CASES = {  # name -> (module to change, line to add, contracts then broken, what is reported)
@@ -56,6 +57,14 @@ CASES = {  # name -> (module to change, line to add, contracts then broken, what
     "the core imports Flask": (
         "core/http.py", "import flask",
         {FLASK_AT_EDGE}, "mockserver.core is not allowed to import flask",
+    ),
+    "the web edge decodes a JWT itself": (
+        "web/app.py", "import jwt",
+        {JOSE_IN_IDENTITY}, "mockserver.web is not allowed to import jwt",
+    ),
+    "identity imports the sandbox": (
+        "identity/callers.py", "from ..sandbox.sessions import Store",
+        {LAYERS, ACYCLIC}, "mockserver.identity is not allowed to import mockserver.sandbox",
     ),
     "a cycle inside the core": (
         "core/model.py", "from . import render",

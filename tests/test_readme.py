@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import auth, make_app
 
+from mockserver.contract.options import ContractOptions
 from mockserver.settings import ENV_PREFIX, Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -19,6 +20,14 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 def test_every_option_and_variable_is_documented(name: str) -> None:
     assert f"`--{name.replace('_', '-')}`" in README
     assert f"`{ENV_PREFIX}{name.upper()}`" in README
+
+
+CONTRACT = README[README.index("## Contract-testing a deployment"):]
+
+
+@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(ContractOptions)])
+def test_every_contract_option_is_documented(name: str) -> None:
+    assert f"`--{name.replace('_', '-')}" in CONTRACT
 
 
 @pytest.mark.parametrize("command", ["make run", "make test"])

@@ -14,7 +14,7 @@ import yaml
 
 from ..core.spec import Spec
 from .assumptions import AssumptionIndex
-from .credentials import CredentialsError, Token, fetch_token
+from .credentials import CredentialsError, Token, TokenSource, fetch_token
 from .options import ContractOptions, OptionsError, options_from
 from .policy import BULK_DELETE, BULK_UPDATE, LIST, SINGLE_DELETE, WritePolicy
 from .report import EXIT_NOT_RUN, build, header, results
@@ -60,13 +60,12 @@ def make_plan(options: ContractOptions, masker: Masker) -> Plan:
     options.validate()
     spec = load_contract(options)
     base_url = str(options.base_url).rstrip("/")
-    token = obtain_token(options)
-    masker.add(token.value)
+    tokens = obtain_tokens(options, masker)
     target = probe(base_url, options.request_timeout)
     target.check_credentials(spec.operations[LIST].path,
-                             {"Authorization": f"Bearer {token.value}"})
+                             {"Authorization": f"Bearer {tokens.value}"})
     policy = WritePolicy.for_target(spec, target.kind, options.allow_writes, base_url)
-    return Plan(options, spec, target, token, policy)
+    return Plan(options, spec, target, tokens.token, policy, tokens)
 
 
 def load_contract(options: ContractOptions) -> Spec:
@@ -81,11 +80,21 @@ def load_contract(options: ContractOptions) -> Spec:
     return spec
 
 
-def obtain_token(options: ContractOptions) -> Token:
+def obtain_tokens(options: ContractOptions, masker: Masker) -> TokenSource:
+    """The given token, or one by client credentials that is fetched again before it
+    expires; every token fetched is masked in what the run prints."""
     if options.token:
-        return Token(options.token, "given with --token or MOCKSERVER_CONTRACT_TOKEN")
-    return fetch_token(str(options.token_url), str(options.client_id),
-                       str(options.client_secret), options.request_timeout)
+        return TokenSource(Token(options.token, "given with --token or "
+                                 "MOCKSERVER_CONTRACT_TOKEN"))
+
+    def fetch() -> Token:
+        token = fetch_token(str(options.token_url), str(options.client_id),
+                            str(options.client_secret), options.request_timeout,
+                            options.token_request)
+        masker.add(token.value)
+        return token
+
+    return TokenSource(fetch(), fetch)
 
 
 def _fail(masker: Masker, message: str) -> int:

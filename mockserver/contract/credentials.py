@@ -1,18 +1,38 @@
-"""A bearer token for the run: given (``--token``), or obtained once by the OAuth 2.0
-client-credentials grant, as the upstream's integration credentials work (RFC 6749 4.4).
+"""A bearer token for the run: given (``--token``), or obtained by client credentials the
+way the upstream documents it, and obtained again before it expires.
 
-Upstream tokens live 30 minutes and have no refresh flow, so one token is fetched per run,
-before the first request; a refusal stops the run (exit 2) with the endpoint's own reason.
+The documented request (the upstream's introduction page): ``POST`` to the token URL with
+``Authorization: Basic base64(<API key>:<API secret>)`` and the JSON body
+``{"scope": "openid", "grant_type": "client_credentials"}``. ``--token-request form`` sends
+RFC 6749's form-encoded request instead, for standard OAuth servers. Upstream tokens live 30
+minutes and cannot be refreshed, so a long run fetches a fresh one before the one it holds
+expires; every request of the run then carries the fresh one.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
+
+from .. import __version__
+from .outgoing import before_each_request
+
+if TYPE_CHECKING:
+    import requests
+
+# Every request of a run names the runner: the upstream's edge refuses requests without one.
+USER_AGENT = f"mockserver-contract/{__version__}"
+REQUEST_STYLES = ("json", "form")
+SCOPE = "openid"
 
 
 class CredentialsError(Exception):
@@ -26,17 +46,24 @@ class Token:
     expires_in: int | None = None
 
 
-def fetch_token(token_url: str, client_id: str, client_secret: str, timeout: float) -> Token:
-    """POST the client-credentials grant; the client authenticates with HTTP Basic."""
-    # RFC 6749 2.3.1: id and secret are form-encoded before being joined and base64-encoded.
-    pair = f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}".encode()
+def fetch_token(token_url: str, client_id: str, client_secret: str, timeout: float,
+                style: str = "json") -> Token:
+    """POST the client-credentials grant, as documented (``json``) or as RFC 6749 (``form``)."""
+    if style == "json":  # the upstream's own words: base64(<API key>:<API secret>)
+        pair, content_type = f"{client_id}:{client_secret}".encode(), "application/json"
+        body = json.dumps({"scope": SCOPE, "grant_type": "client_credentials"}).encode()
+    else:  # RFC 6749 2.3.1: id and secret are form-encoded before being joined
+        pair = f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}".encode()
+        content_type = "application/x-www-form-urlencoded"
+        body = urlencode({"grant_type": "client_credentials", "scope": SCOPE}).encode()
     request = urllib.request.Request(
         token_url,
-        data=urlencode({"grant_type": "client_credentials"}).encode(),
+        data=body,
         headers={
             "Authorization": "Basic " + base64.b64encode(pair).decode(),
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": content_type,
             "Accept": "application/json",
+            "User-Agent": USER_AGENT,
         },
         method="POST",
     )
@@ -49,6 +76,57 @@ def fetch_token(token_url: str, client_id: str, client_secret: str, timeout: flo
         reason = getattr(exc, "reason", exc)
         raise CredentialsError(f"cannot reach the token endpoint {token_url}: {reason}") from None
     return _token_from(token_url, status, body)
+
+
+class TokenSource:
+    """The run's token, fetched again before it expires (when it came from an endpoint).
+
+    A token is renewed when less than a tenth of its life (a minute at most) is left, before
+    the request that would otherwise carry it expired; ``fetches`` counts the tokens used.
+    """
+
+    def __init__(self, first: Token, fetch: Callable[[], Token] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.token = first
+        self.fetches = 1
+        self._fetch = fetch
+        self._clock = clock
+        self._since = clock()
+        self._lock = threading.Lock()
+        self._handed_out = {first.value}
+
+    @property
+    def renewable(self) -> bool:
+        return self._fetch is not None and self.token.expires_in is not None
+
+    @property
+    def value(self) -> str:
+        with self._lock:
+            if self.renewable and self._due():
+                assert self._fetch is not None
+                self.token = self._fetch()
+                self._since = self._clock()
+                self.fetches += 1
+                self._handed_out.add(self.token.value)
+            return self.token.value
+
+    def _due(self) -> bool:
+        lifetime = self.token.expires_in or 0
+        margin = min(60.0, lifetime / 10)
+        return self._clock() - self._since >= lifetime - margin
+
+    @contextmanager
+    def installed(self) -> Iterator[TokenSource]:
+        """Every request of the run that carries one of its tokens carries the current one."""
+        with before_each_request(self._renew_in):
+            yield self
+
+    def _renew_in(self, request: requests.PreparedRequest) -> None:
+        header = request.headers.get("Authorization", "")
+        text = header.decode("latin-1") if isinstance(header, bytes) else header
+        scheme, _, value = text.partition(" ")
+        if scheme == "Bearer" and value in self._handed_out:
+            request.headers["Authorization"] = f"Bearer {self.value}"
 
 
 def _token_from(token_url: str, status: int, body: bytes) -> Token:

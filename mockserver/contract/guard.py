@@ -1,10 +1,9 @@
 """The last line of defence: the write policy, enforced on every request that leaves.
 
-Schemathesis sends requests from many places (generated cases, probes inside checks, the
-stateful phase's links, redirects followed by ``requests``), and a future version may add
-more. They all end in ``requests.adapters.HTTPAdapter.send``, so the policy is installed
-there for the duration of a run: a refused request never reaches the network, and is
-recorded so the summary can say what was held back and why.
+Schemathesis sends requests from many places, and a future version may add more; the
+policy checks each one where they all pass (``outgoing.py``) for the duration of a run: a
+refused request never reaches the network, and is recorded so the summary can say what was
+held back and why.
 """
 
 from __future__ import annotations
@@ -13,11 +12,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
+from .outgoing import before_each_request
 from .policy import WritePolicy
 
 
@@ -52,16 +50,5 @@ class Guard:
 
     @contextmanager
     def installed(self) -> Iterator[Guard]:
-        original = HTTPAdapter.send
-        guard = self
-
-        def send(adapter: HTTPAdapter, request: requests.PreparedRequest, *args: Any,
-                 **kwargs: Any) -> requests.Response:
-            guard.check(request)
-            return original(adapter, request, *args, **kwargs)
-
-        HTTPAdapter.send = send  # type: ignore[method-assign,assignment]
-        try:
+        with before_each_request(self.check):
             yield self
-        finally:
-            HTTPAdapter.send = original  # type: ignore[method-assign]

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from ..core.spec import default_spec_path
 from ..settings import FALSE_WORDS, TRUE_WORDS
+from .credentials import REQUEST_STYLES
 
 ENV_PREFIX = "MOCKSERVER_CONTRACT_"
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
@@ -40,6 +41,9 @@ class ContractOptions:
     client_secret: str | None = _opt("OAuth 2.0 client secret (prefer the environment variable)",
                                      secret=True)
     token_url: str | None = _opt("OAuth 2.0 token endpoint for the client-credentials grant")
+    token_request: str = _opt("how the token is asked for: 'json' (the upstream's documented "
+                              "request: Basic auth, JSON body with scope openid) or 'form' "
+                              "(RFC 6749's form-encoded one, for standard OAuth servers)", "json")
     max_examples: int = _opt("examples generated per operation and phase", 100)
     seed: int | None = _opt("seed of the generated data: same seed, same requests")
     checks: str = _opt("comma-separated checks to run, or 'all'", "all")
@@ -78,6 +82,9 @@ class ContractOptions:
                 raise OptionsError(f"--{name.replace('_', '-')} must be at least 1")
         if self.request_timeout <= 0:
             raise OptionsError("--request-timeout must be positive")
+        if self.token_request not in REQUEST_STYLES:
+            raise OptionsError(f"--token-request must be one of {', '.join(REQUEST_STYLES)}, "
+                               f"not {self.token_request!r}")
         unknown = [p for p in self.phase_list if p not in PHASES]
         if unknown or not self.phase_list:
             raise OptionsError(f"--phases: unknown {', '.join(unknown) or 'empty list'}; "

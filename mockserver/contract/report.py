@@ -86,6 +86,8 @@ def header(plan: Plan) -> str:
                      "PATCH or DELETE (--allow-writes adds bulk PATCH with ids and single "
                      "DELETE).")
     expiry = f", expires in {plan.token.expires_in} s" if plan.token.expires_in else ""
+    if plan.tokens is not None and plan.tokens.renewable:
+        expiry += "; a fresh one is fetched before it does"
     lines.append(f"Auth: bearer token ({plan.token.origin}{expiry}).")
     info = plan.spec.document.get("info", {})
     lines.append(f"Contract: {options.spec.name}, {info.get('title', '')} "

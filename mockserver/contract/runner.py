@@ -26,7 +26,7 @@ from ..core.spec import Spec
 from .checks import CHECK_NAME, make_check, registered
 from .classify import Finding
 from .collect import Collector
-from .credentials import Token
+from .credentials import USER_AGENT, Token, TokenSource
 from .filters import enum_filters, items_not_matching, probes
 from .guard import Guard, Refusal
 from .options import PHASES, ContractOptions, OptionsError
@@ -54,8 +54,13 @@ class Plan:
     options: ContractOptions
     spec: Spec
     target: Target
-    token: Token
+    token: Token  # the first one, for the summary
     policy: WritePolicy
+    tokens: TokenSource | None = None  # the current one (renewed before it expires)
+
+    @property
+    def bearer(self) -> str:
+        return self.tokens.value if self.tokens is not None else self.token.value
 
     @property
     def operations(self) -> list[str]:
@@ -80,6 +85,8 @@ def run(plan: Plan) -> Outcome:
         schema = load_schema(plan)
         if not plan.policy.unrestricted:
             stack.enter_context(guard.installed())
+        if plan.tokens is not None and plan.tokens.renewable:
+            stack.enter_context(plan.tokens.installed())
         if _selected(plan, CHECK_NAME):
             probe_filters(plan, collector)
         for event in from_schema(schema).execute():
@@ -87,7 +94,8 @@ def run(plan: Plan) -> Outcome:
     outcome.findings = collector.findings
     outcome.requests = collector.requests
     outcome.refused = guard.refused
-    expired = token_expiry(plan.token, outcome.seconds)
+    renewed = plan.tokens is not None and plan.tokens.renewable
+    expired = None if renewed else token_expiry(plan.token, outcome.seconds)
     if expired:
         outcome.errors.append(expired)
     return outcome
@@ -105,8 +113,8 @@ def token_expiry(token: Token, seconds: float) -> str | None:
 def probe_filters(plan: Plan, collector: Collector) -> None:
     """Send each enum filter alone (see ``filters.py``); the mock on fresh data first."""
     if plan.policy.unrestricted:
-        plan.target.reset(plan.token.value)
-    headers = {"Authorization": f"Bearer {plan.token.value}", **plan.target.headers}
+        plan.target.reset(plan.bearer)
+    headers = {"Authorization": f"Bearer {plan.bearer}", **plan.target.headers}
     for rule in enum_filters(plan.spec):
         path = plan.spec.operations[rule.operation_id].path
         for query in probes(rule):
@@ -146,7 +154,8 @@ def config_dict(plan: Plan) -> dict[str, Any]:
     phases: dict[str, Any] = {name: {"enabled": name in options.phase_list} for name in PHASES}
     config: dict[str, Any] = {
         "base-url": plan.target.base_url,
-        "headers": {"Authorization": f"Bearer {plan.token.value}", **plan.target.headers},
+        "headers": {"Authorization": f"Bearer {plan.bearer}", "User-Agent": USER_AGENT,
+                    **plan.target.headers},
         "generation": {"max-examples": options.max_examples, "database": "none"},
         "workers": options.workers,
         "request-timeout": options.request_timeout,
@@ -177,7 +186,7 @@ def _handle(event: events.EngineEvent, plan: Plan, collector: Collector,
             outcome: Outcome) -> None:
     if isinstance(event, events.PhaseStarted):
         if plan.policy.unrestricted and event.phase.name in DATA_PHASES:
-            plan.target.reset(plan.token.value)  # the phase has sent nothing yet: it waits
+            plan.target.reset(plan.bearer)  # the phase has sent nothing yet: it waits
     elif isinstance(event, events.ScenarioFinished):
         collector.scenario(event.recorder, event.phase.value)
     elif isinstance(event, events.NonFatalError):

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from .credentials import USER_AGENT
 from .policy import TargetKind
 
 # The mock's admin API as any client speaks it (admin-openapi.yaml): the runner reaches the
@@ -85,7 +86,8 @@ def probe(base_url: str, timeout: float) -> Target:
 
 def send(method: str, url: str, headers: dict[str, str], timeout: float,
          data: bytes | None = None) -> Reply:
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    request = urllib.request.Request(url, data=data, headers={"User-Agent": USER_AGENT,
+                                                              **headers}, method=method)
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:

@@ -21,6 +21,8 @@ class Persona:
     user_id: int
     rights: frozenset[str]
     description: str = ""
+    api_key: str = ""  # the client credentials of the token endpoint, if the persona has any
+    api_secret: str = ""
 
     def has(self, action: str) -> bool:
         """Whether the persona holds the action's right at all (own records at least)."""
@@ -57,7 +59,11 @@ class Personas:
 
     def __init__(self, personas: list[Persona]) -> None:
         self._by_token = {p.token: p for p in personas}
+        self._by_key = {p.api_key: p for p in personas if p.api_key}
         self.all = list(personas)
 
     def by_token(self, token: str) -> Persona | None:
         return self._by_token.get(token)
+
+    def by_api_key(self, key: str) -> Persona | None:
+        return self._by_key.get(key)

@@ -25,6 +25,11 @@ class Clock:
             return self.pinned
         return format_time(datetime.now(UAE))
 
+    def timestamp(self) -> int:
+        """Now in whole seconds since the epoch: what tokens are issued and checked at."""
+        moment = self.started if self.pinned is not None else datetime.now(UAE)
+        return int(moment.timestamp())
+
 
 def parse_moment(text: str) -> datetime:
     """An ISO 8601 date and time; without an offset it is read as UAE time."""

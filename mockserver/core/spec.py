@@ -24,6 +24,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "tra
 PACKAGE_DIR = Path(__file__).parents[1]  # the contracts ship at the package's top
 PACKAGE_SPEC = PACKAGE_DIR / "openapi.yaml"
 ADMIN_SPEC = PACKAGE_DIR / "admin-openapi.yaml"
+AUTH_SPEC = PACKAGE_DIR / "auth-openapi.yaml"
 SERVED_CACHE_SIZE = 16  # distinct Host headers remembered; a few in practice
 
 

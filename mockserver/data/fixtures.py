@@ -26,7 +26,9 @@ from ..core.spec import Spec
 from . import relative_dates
 
 PERSONAS_FILE = "personas.yaml"
-PERSONA_KEYS = frozenset({"name", "token", "description", "rights", "user"})
+PERSONA_KEYS = frozenset({"name", "token", "description", "rights", "user", "api_key",
+                          "api_secret"})
+OPTIONAL_PERSONA_KEYS = frozenset({"description", "api_key", "api_secret"})
 MOCK_ORIGIN = "http://localhost"  # stands in for the server's origin when validating
 NO_RECORDING = frozenset({"notanswered", "canceled"})
 
@@ -150,6 +152,7 @@ class _Loader:
         self.personas: list[Persona] = []
         self.origins: dict[tuple[str, int], tuple[str, str]] = {}
         self.tokens: dict[str, str] = {}
+        self.api_keys: dict[str, str] = {}
 
     def load_file(self, path: Path) -> None:
         data = read_yaml(path)
@@ -179,7 +182,7 @@ class _Loader:
             raise FixtureError(file, "must be a mapping", label)
         if isinstance(item.get("name"), str):
             label += f" ({item['name']})"
-        missing = sorted(PERSONA_KEYS - {"description"} - item.keys())
+        missing = sorted(PERSONA_KEYS - OPTIONAL_PERSONA_KEYS - item.keys())
         if missing:
             raise FixtureError(file, "required field is missing", label, missing[0])
         unknown = sorted(str(key) for key in item.keys() - PERSONA_KEYS)
@@ -191,6 +194,7 @@ class _Loader:
             problem = f"{item['token']!r} is already used by {self.tokens[item['token']]}"
             raise FixtureError(file, problem, label, "token")
         self.tokens[item["token"]] = label
+        self._check_credentials(file, label, item)
         self.personas.append(
             Persona(
                 name=item["name"],
@@ -198,8 +202,24 @@ class _Loader:
                 user_id=item["user"]["id"],
                 rights=frozenset(item["rights"]),
                 description=item.get("description", ""),
+                api_key=item.get("api_key", ""),
+                api_secret=item.get("api_secret", ""),
             )
         )
+
+    def _check_credentials(self, file: str, label: str, item: Mapping[str, Any]) -> None:
+        """An API key and secret go together, as non-empty strings; keys are unique."""
+        given = [k for k in ("api_key", "api_secret") if k in item]
+        if not given:
+            return
+        for key in ("api_key", "api_secret"):
+            if not isinstance(item.get(key), str) or not item[key]:
+                raise FixtureError(file, "must be a non-empty string (a key needs its secret)",
+                                   label, key)
+        if item["api_key"] in self.api_keys:
+            problem = f"{item['api_key']!r} is already used by {self.api_keys[item['api_key']]}"
+            raise FixtureError(file, problem, label, "api_key")
+        self.api_keys[item["api_key"]] = label
 
     def add_record(
         self, file: str, collection: str, label: str, data: Any, prefix: str = ""

@@ -19,7 +19,7 @@ from ..validation.request_body import read_request
 from ..validation.validator import Validator
 
 ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
-NEVER_CREATE = frozenset({"getHealth", "getAdminSpec", "getRecording"})
+NEVER_CREATE = frozenset({"getHealth", "getAdminSpec", "getAuthSpec", "getRecording"})
 
 
 class AdminPipeline:
@@ -70,12 +70,11 @@ class AdminPipeline:
         return store.session(name) if self.credentialed(request) else None
 
     def credentialed(self, request: HttpRequest) -> bool:
-        """The admin token (when one is set, every guarded request has it), or a persona's."""
+        """The admin token (when one is set, every guarded request has it), or a caller's
+        token (a persona's, or one the token endpoint issued)."""
         if self.admin_token is not None:
             return True
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        persona = self.context.personas.by_token(token.strip())
-        return scheme.lower() == "bearer" and persona is not None
+        return self.context.callers.is_caller(request.headers.get("Authorization", ""))
 
     @staticmethod
     def refuse_cross_site(op: Operation, request: HttpRequest) -> None:

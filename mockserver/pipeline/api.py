@@ -15,14 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from ..core.access import Persona, Personas
+from ..core.access import Persona
 from ..core.clock import Clock
 from ..core.errors import (
     ApiError,
     ContractViolation,
     Forbidden,
     ServiceUnavailable,
-    Unauthorized,
 )
 from ..core.http import HttpRequest, HttpResponse
 from ..core.indexed_dataset import IndexedDataset
@@ -30,6 +29,7 @@ from ..core.operations import HANDLERS, Call, Reply
 from ..core.query_index import Change
 from ..core.responses import error_response, respond
 from ..core.spec import Operation, Spec
+from ..identity.callers import Callers
 from ..sandbox.delays import Delays
 from ..sandbox.faults import FaultDecision
 from ..sandbox.prefer import HEADER as PREFER_HEADER
@@ -56,7 +56,7 @@ class Pipeline:
     def __init__(
         self,
         store: Store,
-        personas: Personas,
+        callers: Callers,
         validator: Validator,
         response_validator: Validator | None,
         clock: Clock,
@@ -65,7 +65,7 @@ class Pipeline:
         delays: Delays | None = None,
     ) -> None:
         self.store = store
-        self.personas = personas
+        self.callers = callers
         self.validator = validator
         self.response_validator = response_validator
         self.clock = clock
@@ -128,16 +128,7 @@ class Pipeline:
         return Outcome(response, persona, error, session, fault.fired if fault else None)
 
     def authenticate(self, request: HttpRequest) -> Persona:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if not header:
-            raise Unauthorized("The Authorization header is missing: send 'Bearer <token>'.")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
-        persona = self.personas.by_token(token.strip())
-        if persona is None:
-            raise Unauthorized("The bearer token is unknown or expired.")
-        return persona
+        return self.callers.caller(request.headers.get("Authorization", ""))
 
     @staticmethod
     def authorise(op: Operation, persona: Persona) -> None:

@@ -19,6 +19,7 @@ from werkzeug.datastructures import Headers
 
 from .. import __version__
 from ..core.access import Personas
+from ..core.clock import UAE, format_time
 from ..core.errors import BadRequest, NotFound, Problem
 from ..core.http import HttpResponse
 from ..core.operations import Reply
@@ -28,6 +29,8 @@ from ..data.recordings import AUDIO_TYPE, recording_file
 from ..data.seed import generate
 from ..data.snapshots import StateError, export_state, import_error, import_state
 from ..data.state_file import StateFile
+from ..identity.callers import Callers
+from ..identity.tokens import LIFETIME, Grant
 from .delays import Delays
 from .faults import parse_rules
 from .sessions import SESSION_HEADER, Session, Store
@@ -49,6 +52,7 @@ class AdminContext:
 
     spec: Spec  # the main API's contract
     admin_spec: Spec
+    auth_spec: Spec  # the token endpoint's
     store: Store
     personas: Personas
     fixtures: Fixtures
@@ -60,6 +64,7 @@ class AdminContext:
     history_days: int  # how far back generated calls reach
     max_reset_count: int  # the largest count a reset may generate
     delays: Delays  # the requests held by faults and Prefer now
+    callers: Callers  # who a request's Authorization names
     state_file: StateFile | None = None  # where the default session is saved, if anywhere
     started: float = field(default_factory=time.monotonic)
 
@@ -116,6 +121,11 @@ def get_health(call: AdminCall) -> Reply:
 
 def get_admin_spec(call: AdminCall) -> HttpResponse:
     text = call.context.admin_spec.served_text(call.base_url).encode("utf-8")
+    return HttpResponse(200, text, Headers(), YAML_TYPE)
+
+
+def get_auth_spec(call: AdminCall) -> HttpResponse:
+    text = call.context.auth_spec.served_text(call.base_url).encode("utf-8")
     return HttpResponse(200, text, Headers(), YAML_TYPE)
 
 
@@ -189,9 +199,30 @@ def get_recording(call: AdminCall) -> FileReply:
     return FileReply(path, AUDIO_TYPE)
 
 
+def mint_token(call: AdminCall) -> Reply:
+    """A token as the grant issues them, for any user, rights and lifetime."""
+    ctx, body = call.context, call.body
+    users = (call.found.data if call.found is not None else ctx.store.baseline).users
+    if body["user"] not in users:
+        raise NotFound(f"No user with id {body['user']}.",
+                       [Problem("body", "user", f"no user with id {body['user']}")])
+    lifetime = body.get("lifetime_seconds", LIFETIME)
+    grant = Grant(body.get("client_id", "mock-minted"), body["user"], tuple(body["roles"]),
+                  lifetime)
+    tokens, now = ctx.callers.tokens, ctx.callers.clock.timestamp()
+    return Reply(200, {
+        "access_token": tokens.issue(grant, now),
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+        "expires_at": format_time(datetime.fromtimestamp(now + lifetime, UAE)),
+        "claims": tokens.claims(grant, now),
+    })
+
+
 HANDLERS: dict[str, AdminHandler] = {
     "getHealth": get_health,
     "getAdminSpec": get_admin_spec,
+    "getAuthSpec": get_auth_spec,
     "resetSession": reset_session,
     "exportState": export_session_state,
     "importState": import_session_state,
@@ -201,4 +232,5 @@ HANDLERS: dict[str, AdminHandler] = {
     "setFaults": set_faults,
     "clearFaults": clear_faults,
     "getRecording": get_recording,
+    "mintToken": mint_token,
 }

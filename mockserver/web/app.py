@@ -17,13 +17,17 @@ from ..core.access import Personas
 from ..core.clock import Clock
 from ..core.errors import ApiError, error_body
 from ..core.responses import dump
-from ..core.spec import ADMIN_SPEC, Operation, Spec
+from ..core.spec import ADMIN_SPEC, AUTH_SPEC, Operation, Spec
 from ..data.fixtures import load_fixtures
 from ..data.recordings import shipped_recordings
 from ..data.seed import generate
 from ..data.state_file import StateFile
+from ..identity.callers import Callers
+from ..identity.keys import KeyProblem, SigningKey
+from ..identity.tokens import ISSUER, Tokens
 from ..pipeline.admin import AdminPipeline
 from ..pipeline.api import Pipeline
+from ..pipeline.token import TokenPipeline
 from ..sandbox.admin_operations import AdminContext
 from ..sandbox.delays import Delays
 from ..sandbox.persistence import persist_default_session, save_default_session
@@ -31,7 +35,7 @@ from ..sandbox.sessions import DEFAULT_SESSION, SESSION_HEADER, Store, session_n
 from ..settings import Settings, default_fixtures_dir
 from ..validation.reference import OpenApiCoreValidator
 from ..validation.validator import Validator
-from . import admin_routes, cors, docs
+from . import admin_routes, auth_routes, cors, docs
 from .flask_glue import (
     NOTED_KEY,
     drop_connection,
@@ -45,6 +49,7 @@ from .observe import RequestRecord, log_request_quietly
 log = logging.getLogger("mockserver")
 # Paths that are the mock's own, not attempts at the API: never journaled.
 OWN_PREFIXES = ("/__mock/", "/docs", "/static/", "/openapi.yaml", "/favicon.ico")
+SIGNING_KEY_FILE = "signing-key.pem"  # beside the fixtures: public on purpose
 
 
 def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Flask:
@@ -58,13 +63,14 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     store = Store(baseline, settings.max_sessions, settings.session_idle_seconds,
                   seed=settings.seed, journal_size=settings.journal_size)
     personas = Personas(fixtures.personas)
+    callers = Callers(personas, make_tokens(settings), clock)
     state_file = _open_state_file(settings, spec, personas, store)
     validator = make_validator(settings, spec)
     check_responses = not (settings.no_response_validation or settings.no_validation)
     delays = Delays(settings.max_delayed)
     pipeline = Pipeline(
         store,
-        personas,
+        callers,
         validator,
         validator if check_responses else None,
         clock,
@@ -74,11 +80,17 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     )
     admin_spec = Spec.load(ADMIN_SPEC)
     admin_validator = checking_validator(settings, admin_spec)  # never off: it guards state
+    auth_spec = Spec.load(AUTH_SPEC)
+    auth_validator = checking_validator(settings, auth_spec)
+    token_pipeline = TokenPipeline(
+        auth_spec, callers.tokens, personas, clock, auth_validator,
+        None if settings.no_response_validation else auth_validator,
+    )
     recordings = shipped_recordings(default_fixtures_dir() / "recordings")
-    context = AdminContext(spec, admin_spec, store, personas, fixtures, recordings,
+    context = AdminContext(spec, admin_spec, auth_spec, store, personas, fixtures, recordings,
                            settings.seed, settings.count, settings.max_delay_ms,
                            clock.started, settings.history_days, settings.max_reset_count,
-                           delays, state_file)
+                           delays, callers, state_file)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions["mockserver"] = {
@@ -86,6 +98,7 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
         "spec": spec,
         "store": store,
         "personas": personas,
+        "callers": callers,
         "pipeline": pipeline,
         "fixtures": fixtures,
         "observers": [log_request_quietly, _journal_observer(store)],
@@ -103,6 +116,7 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
         context, admin_validator, None if settings.no_response_validation else admin_validator,
         settings.admin_token,
     ))
+    auth_routes.init_app(app, token_pipeline)
     docs.init_app(app, spec, personas)
     _add_error_handlers(app)
     app.after_request(_note_the_rest)
@@ -130,6 +144,17 @@ def _journal_observer(store: Store) -> Any:
             session.journal.add(record)
 
     return journal
+
+
+def make_tokens(settings: Settings) -> Tokens:
+    """The key and issuer of the tokens this server issues and accepts."""
+    path = settings.signing_key or default_fixtures_dir() / SIGNING_KEY_FILE
+    try:
+        pem = path.read_bytes()
+    except OSError as exc:
+        raise KeyProblem(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    key = SigningKey.from_pem(pem, str(path))
+    return Tokens(key, settings.token_issuer or ISSUER)
 
 
 def make_validator(settings: Settings, spec: Spec) -> Validator:
@@ -213,8 +238,7 @@ def _journal_stray(status: int) -> None:
     except ApiError:
         return
     state = current_app.extensions["mockserver"]
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and state["personas"].by_token(token.strip()):
+    if state["callers"].is_caller(request.headers.get("Authorization", "")):
         state["store"].session(name)  # a first request counts too, if it says who sent it
     note_request(status, name, None, error=g.get("mock_error"))
 

@@ -21,6 +21,7 @@ YAML_TYPE = "application/yaml"
 APIS = {  # ?api=<key> -> (title, spec URL, security scheme to pre-authorise)
     "main": ("Call trackings API", "/openapi.yaml", "bearerAuth"),
     "admin": ("Mock admin API", "/__mock/openapi.yaml", ""),
+    "auth": ("Token endpoint", "/__mock/auth-openapi.yaml", ""),
 }
 
 
@@ -80,19 +81,32 @@ def render_page(api: str, personas: list[Persona]) -> str:
     title, spec_url, scheme = APIS[api]
     chosen = default_persona(personas) if scheme else None
     rows = "\n".join(
-        f"<tr><td><code>{escape(p.token)}</code></td><td>{escape(p.name)}</td>"
+        f"<tr><td class=\"token\"><code>{escape(p.token)}</code></td><td>{escape(p.name)}</td>"
         f"<td>{p.user_id}</td><td>{escape(', '.join(sorted(p.rights)) or '-')}</td>"
+        f"<td class=\"key\"><code>{escape(p.api_key) or '-'}</code></td>"
+        f"<td class=\"secret\"><code>{escape(p.api_secret) or '-'}</code></td>"
         f"<td>{escape(p.description)}</td></tr>"
         for p in personas
     )
-    other = "admin" if api == "main" else "main"
-    token_note = (
-        f"The page starts authorised as <code>{escape(chosen.token)}</code>; to act as another "
-        "persona, click <b>Authorize</b>, log out, and paste its token."
-        if chosen else
-        "If the server runs with <code>--admin-token</code>, click <b>Authorize</b> and paste "
-        "it; the personas' tokens do not open the admin API."
-    )
+    others = ", ".join(f'the <a href="/docs?api={key}">{escape(APIS[key][0])}</a>'
+                       for key in APIS if key != api)
+    notes = {
+        "main": f"The page starts authorised as <code>{escape(chosen.token)}</code>; to act as "
+                "another persona, click <b>Authorize</b>, log out, and paste its token."
+                if chosen else "",
+        "admin": "If the server runs with <code>--admin-token</code>, click <b>Authorize</b> "
+                 "and paste it; the personas' tokens do not open the admin API.",
+        "auth": "To request a token, click <b>Authorize</b> and give a persona's API key and "
+                "secret as the Basic username and password.",
+    }
+    sign_in = """<form id="sign-in" class="sign-in">
+<p>Or sign in as the real API's clients do (the documented client-credentials request to
+<code>POST /auth/oauth/v1/token</code>); the token it returns authorises "Try it out":</p>
+<label>API key <input name="key" autocomplete="off"></label>
+<label>API secret <input name="secret" type="password" autocomplete="off"></label>
+<button type="submit">Get a token</button>
+<output name="result" role="status"></output>
+</form>"""
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -109,13 +123,14 @@ def render_page(api: str, personas: list[Persona]) -> str:
 <code>X-Mock-Session: &lt;name&gt;</code> for a private copy). Every call tracking request
 carries <code>Authorization: Bearer &lt;token&gt;</code> with one of the personas' tokens:</p>
 <table class="personas">
-<thead><tr><th>token</th><th>persona</th><th>user</th><th>rights</th><th>who</th></tr></thead>
+<thead><tr><th>token</th><th>persona</th><th>user</th><th>rights</th><th>API key</th>
+<th>API secret</th><th>who</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
 </table>
-<p>{token_note} See also the <a href="/docs?api={other}">{escape(APIS[other][0])}</a>
-and the raw <a href="{spec_url}">{spec_url}</a>.</p>
+<p>{notes[api]} See also {others} and the raw <a href="{spec_url}">{spec_url}</a>.</p>
+{sign_in if scheme else ""}
 </header>
 <div id="swagger-ui" data-spec-url="{spec_url}" data-scheme="{scheme}"
      data-token="{escape(chosen.token) if chosen else ''}"></div>

@@ -71,11 +71,16 @@ def note_request(
     problems: tuple[Problem, ...] = (),
     fault: str | None = None,
     error: str | None = None,
+    secret_body: bool = False,
 ) -> None:
-    """Hand the record of the current request to every observer (log line, journal)."""
+    """Hand the record of the current request to every observer (log line, journal).
+
+    ``secret_body``: the body may hold a secret (a token request's ``client_secret``), so the
+    record keeps none of it.
+    """
     started = request.environ.get("mockserver.started", time.perf_counter())
     try:
-        body = request.get_data(cache=True)
+        body = b"" if secret_body else request.get_data(cache=True)
     except HTTPException:  # a body over the limit: the record says 413, without it
         body = b""
     text = body[:BODY_KEPT].decode("utf-8", errors="replace") if body else None

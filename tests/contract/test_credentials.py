@@ -8,17 +8,76 @@ from typing import Any
 import pytest
 from contract_servers import TokenEndpoint, answering, serving
 
-from mockserver.contract.credentials import CredentialsError, Token, fetch_token
+from mockserver.contract.credentials import (
+    USER_AGENT,
+    CredentialsError,
+    Token,
+    TokenSource,
+    fetch_token,
+)
 
 CLIENT, SECRET = "ci-client", "s3cr3t:with/odd&chars"
 
 
-def test_a_token_by_client_credentials() -> None:
+def test_a_token_by_the_documented_request() -> None:
+    """Basic base64(key:secret) as the upstream writes it, a JSON body with the scope."""
     endpoint = TokenEndpoint(CLIENT, SECRET, access_token="eyJ.token")
     with serving(endpoint) as url:
         token = fetch_token(url + "/token", CLIENT, SECRET, timeout=5)
     assert token == Token("eyJ.token", f"client credentials from {url}/token", 1800)
-    assert endpoint.received == [{"grant_type": "client_credentials"}]
+    assert endpoint.received == [{"scope": "openid", "grant_type": "client_credentials"}]
+    assert endpoint.agents == [USER_AGENT]
+    assert USER_AGENT.startswith("mockserver-contract/")
+
+
+def test_a_token_by_the_form_request_of_rfc_6749() -> None:
+    endpoint = TokenEndpoint(CLIENT, SECRET, access_token="eyJ.token", accepts="form")
+    with serving(endpoint) as url:
+        token = fetch_token(url + "/token", CLIENT, SECRET, timeout=5, style="form")
+    assert token.value == "eyJ.token"
+    assert endpoint.received == [{"grant_type": "client_credentials", "scope": "openid"}]
+
+
+@pytest.mark.parametrize(("accepts", "style"), [("json", "form"), ("form", "json")])
+def test_an_endpoint_that_takes_the_other_request_refuses(accepts: str, style: str) -> None:
+    endpoint = TokenEndpoint(CLIENT, SECRET, access_token="eyJ.token", accepts=accepts)
+    with serving(endpoint) as url, pytest.raises(CredentialsError) as caught:
+        fetch_token(url + "/token", CLIENT, SECRET, timeout=5, style=style)
+    assert str(caught.value) == (f"the token endpoint {url}/token refused the client "
+                                 f"credentials with HTTP 400: invalid_request (only {accepts} "
+                                 "requests)")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_token_is_fetched_again_before_it_expires() -> None:
+    clock, fetched = Clock(), []
+
+    def fetch() -> Token:
+        fetched.append(clock.now)
+        return Token(f"token-{len(fetched)}", "test", expires_in=300)
+
+    source = TokenSource(fetch(), fetch, clock)
+    clock.now = 269.9  # a tenth of 300 s before the end is 270 s
+    assert (source.value, source.fetches) == ("token-1", 1)
+    clock.now = 270.0
+    assert (source.value, source.fetches) == ("token-2", 2)
+    clock.now = 270.0 + 3000  # long lives renew a minute before the end at most
+    assert source.value == "token-3"
+    assert fetched == [0.0, 270.0, 3270.0]
+
+
+def test_a_given_token_is_never_fetched_again() -> None:
+    clock = Clock()
+    source = TokenSource(Token("given", "--token", expires_in=10), None, clock)
+    clock.now = 10_000
+    assert (source.value, source.fetches, source.renewable) == ("given", 1, False)
 
 
 @pytest.mark.parametrize(("status", "body", "message"), [

@@ -179,9 +179,9 @@ def test_client_credentials_give_one_token_for_the_run(live_server: RunningServe
             "MOCKSERVER_CONTRACT_TOKEN_URL": token_url + "/token",
         })
     assert result.returncode == 0, result.stdout + result.stderr
-    assert endpoint.received == [{"grant_type": "client_credentials"}]
-    assert f"Auth: bearer token (client credentials from {token_url}/token, expires in 1800 s)." \
-        in result.stdout
+    assert endpoint.received == [{"scope": "openid", "grant_type": "client_credentials"}]
+    assert (f"Auth: bearer token (client credentials from {token_url}/token, expires in 1800 s; "
+            "a fresh one is fetched before it does).") in result.stdout
     for secret in (CLIENT_SECRET, "admin-token"):
         assert secret not in result.stdout + result.stderr
 
@@ -199,3 +199,40 @@ def test_refused_client_credentials_stop_the_run(live_server: RunningServer) -> 
         "credentials with HTTP 401: invalid_client (Invalid client credentials)\n"
     )
     assert CLIENT_SECRET not in result.stdout + result.stderr
+
+
+def credentials(token_url: str, client_id: str = CLIENT_ID,
+                secret: str = CLIENT_SECRET) -> dict[str, str]:
+    return {"MOCKSERVER_CONTRACT_CLIENT_ID": client_id,
+            "MOCKSERVER_CONTRACT_CLIENT_SECRET": secret,
+            "MOCKSERVER_CONTRACT_TOKEN_URL": token_url}
+
+
+def test_a_run_that_outlives_its_token_fetches_a_fresh_one(live_server: RunningServer) -> None:
+    """Tokens of 2 s, renewed a tenth of their life before they expire: a run of more than
+    2 s needs a second one, and completes (a run holding an expired token would not)."""
+    endpoint = TokenEndpoint(CLIENT_ID, CLIENT_SECRET, access_token="admin-token", expires_in=2)
+    with serving(endpoint) as token_url:
+        result = contract("--base-url", live_server.url, *FAST, "--phases",
+                          "examples,coverage", env=credentials(token_url + "/token"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    took = float(re.search(r"requests answered in ([\d.]+) s", result.stdout).group(1))  # type: ignore[union-attr]
+    assert took > 2
+    assert len(endpoint.received) >= 2
+    assert set(endpoint.agents) == {endpoint.agents[0]} and endpoint.agents[0].startswith(
+        "mockserver-contract/")
+    assert "expired during the run" not in result.stdout
+
+
+def test_the_mock_s_own_token_endpoint_gives_the_run_its_token(
+    live_server: RunningServer,
+) -> None:
+    """The documented flow end to end: the mock's token endpoint, a JWT, a passing run."""
+    token_url = live_server.url + "/auth/oauth/v1/token"
+    result = contract("--base-url", live_server.url, *FAST, "--phases", "examples",
+                      env=credentials(token_url, "admin-key", "admin-secret-not-a-secret"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Auth: bearer token (client credentials from {token_url}, expires in 1800 s" \
+        in result.stdout
+    assert "admin-secret-not-a-secret" not in result.stdout + result.stderr
+    assert "eyJ" not in result.stdout + result.stderr  # the JWT is masked too

@@ -18,7 +18,7 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_spec_validator import validate
 
-from mockserver.core.spec import ADMIN_SPEC
+from mockserver.core.spec import ADMIN_SPEC, AUTH_SPEC
 from mockserver.sandbox.sessions import SESSION_NAME_PATTERN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,18 +70,23 @@ def test_session_pattern_is_the_code_s() -> None:
 def test_exempt_operations_are_health_spec_and_recordings() -> None:
     exempt = sorted(op["operationId"] for item in ADMIN["paths"].values()
                     for op in item.values() if op.get("security") == [])
-    assert exempt == ["getAdminSpec", "getHealth", "getRecording"]
+    assert exempt == ["getAdminSpec", "getAuthSpec", "getHealth", "getRecording"]
 
 
-def test_admin_spec_is_served_with_the_running_mock_first(sandbox: RunningServer) -> None:
-    response = requests.get(f"{sandbox.url}/__mock/openapi.yaml", timeout=10)
+@pytest.mark.parametrize(("path", "source"), [("/__mock/openapi.yaml", ADMIN_SPEC),
+                                            ("/__mock/auth-openapi.yaml", AUTH_SPEC)])
+def test_admin_and_auth_specs_are_served_with_the_running_mock_first(
+    sandbox: RunningServer, path: str, source: Path
+) -> None:
+    document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    response = requests.get(f"{sandbox.url}{path}", timeout=10)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/yaml")
     served = yaml.safe_load(response.text)
     assert served["servers"][0]["url"] == sandbox.url
-    assert served["servers"][1:] == ADMIN["servers"]
-    assert served["paths"] == ADMIN["paths"]
-    assert served["components"] == ADMIN["components"]
+    assert served["servers"][1:] == document["servers"]
+    assert served["paths"] == document["paths"]
+    assert served["components"] == document["components"]
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +112,8 @@ def _exchanges(api: Api, session: str) -> Iterator[tuple[str, requests.Response]
     yield "clear faults", api.delete("/__mock/faults")
     yield "clear journal", api.delete("/__mock/requests")
     yield "bad reset", api.post("/__mock/reset", json={"count": -1})
+    yield "mint", api.post("/__mock/tokens", json={"user": 3, "roles": ["lead.read"]})
+    yield "mint for nobody", api.post("/__mock/tokens", json={"user": 999, "roles": []})
 
 
 def test_admin_responses_conform_to_the_admin_spec(
@@ -122,7 +129,8 @@ def test_admin_responses_conform_to_the_admin_spec(
     assert seen == [("health", 200), ("reset", 200), ("export", 200), ("import", 200),
                     ("journal", 200), ("faults", 200), ("get faults", 200),
                     ("bad faults", 400), ("no recording", 404), ("clear faults", 204),
-                    ("clear journal", 204), ("bad reset", 400)]
+                    ("clear journal", 204), ("bad reset", 400), ("mint", 200),
+                    ("mint for nobody", 404)]
 
 
 # --- the admin token ------------------------------------------------------------------------
@@ -146,6 +154,7 @@ GUARDED = [
     ("GET", "/__mock/faults"),
     ("PUT", "/__mock/faults"),
     ("DELETE", "/__mock/faults"),
+    ("POST", "/__mock/tokens"),
 ]
 
 

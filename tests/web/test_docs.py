@@ -3,10 +3,8 @@ the operations shown, "Try it out" answered by the mock, a recording decoded as 
 
 from __future__ import annotations
 
-import os
+import json
 import re
-import shutil
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -91,10 +89,18 @@ def test_docs_page_is_offline_and_csp_friendly(sandbox: RunningServer) -> None:
         assert f"<code>{token}</code>" in response.text
 
 
-def test_admin_docs_page_loads_the_admin_spec(sandbox: RunningServer) -> None:
-    _, parts = page(f"{sandbox.url}/docs?api=admin")
-    assert parts.root["data-spec-url"] == "/__mock/openapi.yaml"
-    assert parts.root["data-token"] == ""
+@pytest.mark.parametrize(("api", "spec_url"), [("admin", "/__mock/openapi.yaml"),
+                                             ("auth", "/__mock/auth-openapi.yaml")])
+def test_the_admin_and_auth_docs_pages_load_their_specs(
+    sandbox: RunningServer, api: str, spec_url: str
+) -> None:
+    response, parts = page(f"{sandbox.url}/docs?api={api}")
+    assert parts.root == {"id": "swagger-ui", "data-spec-url": spec_url, "data-scheme": "",
+                          "data-token": ""}
+    assert 'id="sign-in"' not in response.text
+    links = set(re.findall(r'href="(/docs\?api=\w+)"', response.text))
+    assert links == {f"/docs?api={other}" for other in ("main", "admin", "auth")} - {
+        f"/docs?api={api}"}
 
 
 def test_spec_is_served_with_the_running_mock_first(sandbox: RunningServer) -> None:
@@ -109,33 +115,18 @@ def test_spec_is_served_with_the_running_mock_first(sandbox: RunningServer) -> N
 
 # --- in a real browser ----------------------------------------------------------------------
 
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                "--autoplay-policy=no-user-gesture-required"]
-
-
-def chromium_path() -> str | None:
-    candidate = os.environ.get("MOCKSERVER_CHROMIUM") or shutil.which("chromium")
-    return candidate or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("no Chromium: install Debian's chromium (apt-get install chromium), "
-                    "as .ci/run does, to run the browser tests")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright package is missing: pip install -e '.[dev]'")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+def try_it_out(tab: Any, operation: str, **parameters: str) -> tuple[str, str]:
+    """Open an operation, fill its parameters, execute; the status and body shown."""
+    block = tab.locator(f"#operations-{operation}")
+    block.locator(".opblock-summary").click()
+    block.locator(".try-out__btn").click()
+    for name, value in parameters.items():
+        block.locator(f"input[placeholder='{name}']").fill(value)
+    block.locator(".execute").click()
+    status = block.locator(".live-responses-table .response .response-col_status")
+    status.wait_for()
+    body = block.locator(".live-responses-table .response-col_description pre").first
+    return status.inner_text().strip(), body.inner_text()
 
 
 @pytest.mark.browser
@@ -157,20 +148,13 @@ def test_docs_in_a_browser_show_the_operations_and_try_it_out_works(
     shown = sorted(tab.locator(".opblock").evaluate_all(
         "blocks => blocks.map(b => b.id.replace('operations-Call_Trackings-', ''))"))
     assert shown == OPERATIONS
-    assert tab.locator("table.personas code").all_inner_texts() == TOKENS
+    assert tab.locator("table.personas td.token code").all_inner_texts() == TOKENS
 
     api = Api(sandbox.url)
     api.delete("/__mock/requests")
-    block = tab.locator("#operations-Call_Trackings-listCallTrackings")
-    block.locator(".opblock-summary").click()
-    block.locator(".try-out__btn").click()
-    block.locator("input[placeholder='per_page']").fill("3")
-    block.locator(".execute").click()
-    status = block.locator(".live-responses-table .response .response-col_status")
-    status.wait_for()
-    assert status.inner_text().strip() == "200"
-    shown_body = block.locator(".live-responses-table .response-col_description pre").first
-    assert '"per_page": 3' in shown_body.inner_text()
+    status, shown_body = try_it_out(tab, "Call_Trackings-listCallTrackings", per_page="3")
+    assert status == "200"
+    assert '"per_page": 3' in shown_body
 
     sent = api.get("/__mock/requests").json()["requests"]
     assert [(e["method"], e["path"], e["query"], e["status"], e["persona"]) for e in sent] == [
@@ -178,6 +162,65 @@ def test_docs_in_a_browser_show_the_operations_and_try_it_out_works(
     assert "HeadlessChrome" in sent[0]["headers"]["User-Agent"]
     assert foreign == []
     assert problems == []
+    tab.close()
+
+
+@pytest.mark.browser
+def test_signing_in_with_a_persona_s_key_authorises_try_it_out_as_that_persona(
+    sandbox: RunningServer, browser: Any
+) -> None:
+    tab = browser.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda e: problems.append(str(e)))
+    tab.goto(f"{sandbox.url}/docs")
+    tab.wait_for_selector(".opblock")
+    result = tab.locator("#sign-in output")
+    tab.fill("#sign-in input[name=key]", "agent-key")
+    tab.fill("#sign-in input[name=secret]", "not-its-secret")
+    tab.click("#sign-in button")
+    tab.wait_for_function("() => document.querySelector('#sign-in output').value !== ''")
+    assert result.inner_text() == (
+        "Refused: invalid_client (The API key or secret is not known.)")
+
+    tab.fill("#sign-in input[name=secret]", "agent-secret-not-a-secret")
+    tab.click("#sign-in button")
+    tab.wait_for_function(
+        "() => document.querySelector('#sign-in output').value.startsWith('Signed in')")
+    assert result.inner_text() == "Signed in as agent-key: the token lives 1800 s."
+
+    api = Api(sandbox.url)
+    api.delete("/__mock/requests")
+    status, shown_body = try_it_out(tab, "Call_Trackings-listCallTrackings", per_page="3")
+    assert status == "200"
+    sent = api.get("/__mock/requests").json()["requests"]
+    assert [(e["method"], e["path"], e["status"], e["persona"]) for e in sent] == [
+        ("GET", "/calltrackings", 200, "token of agent-key")]
+    assert sent[0]["headers"]["Authorization"] == "Bearer ***"
+    shown = json.loads(shown_body)
+    as_agent = Api(sandbox.url, "agent").get("/calltrackings?per_page=3").json()
+    assert shown == as_agent
+    assert shown["count"] < api.get("/calltrackings?per_page=1").json()["count"]
+    assert problems == []
+    tab.close()
+
+
+@pytest.mark.browser
+def test_the_token_endpoint_s_page_tries_the_documented_request(
+    sandbox: RunningServer, browser: Any
+) -> None:
+    tab = browser.new_page()
+    tab.goto(f"{sandbox.url}/docs?api=auth")
+    tab.wait_for_selector(".opblock")
+    tab.evaluate("() => window.ui.preauthorizeBasic('clientBasic', 'viewer-key', "
+                 "'viewer-secret-not-a-secret')")
+    status, shown_body = try_it_out(tab, "Tokens-requestToken")
+    assert status == "200"
+    answer = json.loads(shown_body)
+    assert (answer["token_type"], answer["expires_in"]) == ("Bearer", 1800)
+    listed = Api(sandbox.url, None, Authorization=f"Bearer {answer['access_token']}").get(
+        "/calltrackings?per_page=1")
+    viewer = Api(sandbox.url, "viewer").get("/calltrackings?per_page=1")
+    assert (listed.status_code, listed.json()) == (200, viewer.json())
     tab.close()
 
 
