@@ -51,8 +51,26 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings.from_env(**overrides)
 
 
+class ShowVersion(argparse.Action):
+    """``--version``: the package's version and the contract's (``info.version`` of the
+    packaged ``openapi.yaml``), read only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0,
+                         help="print the version of mockserver and of its openapi.yaml, and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from .core.spec import Spec
+
+        contract = Spec.load().document["info"]["version"]
+        print(f"mockserver {__version__} (openapi.yaml {contract})")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
+    parser.add_argument("--version", action=ShowVersion)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the mock API")
     add_settings_arguments(serve)
