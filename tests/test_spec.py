@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+from packaging.version import Version
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -443,6 +445,13 @@ def test_spec_is_valid_openapi_3_1() -> None:
     validate(SPEC, cls=OpenAPIV31SpecValidator)
 
 
+def test_the_version_is_pep_440_and_semver() -> None:
+    """Generators make it a package's version: pip wants PEP 440, npm semantic versioning."""
+    version = SPEC["info"]["version"]
+    assert str(Version(version)) == version
+    assert re.fullmatch(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(\+[0-9A-Za-z.-]+)?", version)
+
+
 def test_servers_are_upstream_then_mock() -> None:
     """The upstream host the examples use, then the local mock."""
     assert [s["url"] for s in SPEC["servers"]] == [
@@ -760,23 +769,18 @@ def test_upstream_example_is_present(operation_id: str, where: str, expected: An
 
 
 def test_list_links() -> None:
-    """The list's first id feeds delete, recording and bulk update (stateful testing)."""
+    """The list's first id feeds delete and recording (stateful testing). No link builds a
+    body: OpenAPI allows a literal one, but openapi-generator's validation refuses any
+    ``requestBody`` that is not a string, and a generated client matters more."""
     links = at(op_pointer("listCallTrackings") + "/responses/200")["links"]
     by_target = {link["operationId"]: link for link in links.values()}
     assert len(by_target) == len(links)
-    assert set(by_target) == {
-        "deleteCallTracking",
-        "getCallTrackingRecording",
-        "bulkUpdateCallTrackings",
-    }
+    assert set(by_target) == {"deleteCallTracking", "getCallTrackingRecording"}
     for target in ("deleteCallTracking", "getCallTrackingRecording"):
-        assert by_target[target]["parameters"] == {"id": LIST_EXPR}
+        assert by_target[target] == {"operationId": target,
+                                     "description": by_target[target]["description"],
+                                     "parameters": {"id": LIST_EXPR}}
         assert [p["name"] for p in parameters(target) if p["in"] == "path"] == ["id"]
-    body = by_target["bulkUpdateCallTrackings"]["requestBody"]
-    assert body["calltrackings"] == [LIST_EXPR]
-    # Once the expression is evaluated, the body must be a valid bulk update request.
-    evaluated = {**body, "calltrackings": [UPSTREAM_LIST["call_trackings"][0]["id"]]}
-    assert schema_errors("/components/schemas/BulkUpdateRequest", evaluated) == []
 
 
 # --------------------------------------------------------------------------- 9. descriptions
@@ -933,7 +937,9 @@ def test_no_response_schema_forbids_extra_properties() -> None:
         "User",
         "Lead",
         "Property",
-        "RelationRef",
+        "UserRef",
+        "LeadRef",
+        "PropertyRef",
         "BulkUpdateResult",
         "RecordingResponse",
         "Error",

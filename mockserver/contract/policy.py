@@ -92,7 +92,7 @@ class WritePolicy:
         media.pop("example", None)
         media["examples"] = {
             name: example for name, example in media.get("examples", {}).items()
-            if _lists_ids(json.dumps(spec.resolve(example).get("value")))
+            if lists_ids(json.dumps(spec.resolve(example).get("value")))
         }
         return document
 
@@ -107,7 +107,7 @@ class WritePolicy:
         if path is None:
             return f"{method} to a URL outside the base URL ({url})"
         if method == "PATCH" and unquote(path) == self.bulk_path:
-            return None if _lists_ids(body) else (
+            return None if lists_ids(body) else (
                 f"a bulk PATCH without a non-empty '{ID_SELECTOR}' list would update every "
                 "record"
             )
@@ -138,7 +138,8 @@ def _one_segment(value: str) -> bool:
     )
 
 
-def _lists_ids(body: bytes | str | None) -> bool:
+def lists_ids(body: bytes | str | None) -> bool:
+    """Whether a bulk body (JSON text) lists the ids it targets, so it cannot mean "all"."""
     if body is None:
         return False
     try:

@@ -7,6 +7,7 @@ every rejection.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -77,13 +78,21 @@ class OpenApiCoreValidator:
 
 
 def validation_document(document: dict[str, Any]) -> dict[str, Any]:
-    """What openapi-core checks requests against: any host, and no security requirements.
+    """What openapi-core checks requests against: any host, no security requirements, no
+    discriminators.
 
     The pipelines check tokens themselves, before validation; and openapi-core skips the
     parameters and the body of a request that fails its own security check, which would
     let an unauthenticated-looking request through unvalidated.
+
+    A discriminator is a hint for generators and validators: the ``oneOf`` beside it still
+    decides what is valid, and its branches are exclusive anyway (each has its own
+    ``const``). openapi-schema-validator replaces the ``oneOf`` by the mapped schema, and
+    with it raises ``TypeError`` on a value that is a list or an object and checks a value
+    naming any schema of the document against that schema (``path: "Lead"``); without the
+    hint it checks the ``oneOf`` as written.
     """
-    document = any_host(document)
+    document = without_discriminators(any_host(document))
     document["security"] = []
     paths = {}
     for template, item in document.get("paths", {}).items():
@@ -93,6 +102,15 @@ def validation_document(document: dict[str, Any]) -> dict[str, Any]:
         }
     document["paths"] = paths
     return document
+
+
+def without_discriminators(node: Any) -> Any:
+    """A copy of ``node`` with every ``discriminator`` of its schemas left out."""
+    if isinstance(node, dict):
+        return {k: without_discriminators(v) for k, v in node.items() if k != "discriminator"}
+    if isinstance(node, list):
+        return [without_discriminators(v) for v in node]
+    return node
 
 
 def any_host(document: dict[str, Any]) -> dict[str, Any]:
@@ -118,11 +136,12 @@ def _problems(error: Exception) -> Iterable[Problem]:
     if isinstance(error, req_errors.RequestBodyValidationError):
         cause = error.__cause__
         if isinstance(cause, InvalidSchemaValue):
-            return [
+            found = [
                 Problem("body", where, shorten(reason))
                 for e in cause.schema_errors
                 for where, reason in _closest(e)
             ]
+            return list(dict.fromkeys(found))  # the same problem found twice is told once
         return [Problem("body", "", "the body could not be read as JSON")]
     return [Problem("body", "", type(error).__name__)]
 
@@ -132,8 +151,9 @@ def _closest(error: Any) -> list[tuple[str, str]]:
 
     "not valid under any of the given schemas" names no field. The branch the client meant
     is the one whose ``const`` fields (``op``, ``path``) match, or else the one with the
-    fewest errors; when every branch fails only on the same ``const`` (an unknown operation
-    path), the reason lists the allowed values.
+    fewest errors; when every branch fails on one field, on a ``const`` of its own (an
+    unknown operation path, or one that is not even a string), the reason lists the
+    allowed values.
     """
     if error.validator not in ("oneOf", "anyOf") or not error.context:
         return [(_where(error), _message(error))]
@@ -146,14 +166,19 @@ def _closest(error: Any) -> list[tuple[str, str]]:
     for candidates in (matching, closest):
         if len(candidates) == 1:
             return [p for sub in candidates[0] for p in _closest(sub)]
+    told = {tuple((_where(e), _message(e)) for e in b) for b in closest}
+    if len(told) == 1:  # every branch fails the same way: that is the problem
+        return list(told.pop())
+    wheres = {_where(e) for b in branches.values() for e in b}
+    consts = [[e for e in b if e.validator == "const"] for b in branches.values()]
+    if len(wheres) == 1 and all(len(c) == 1 for c in consts):  # one field, a const each
+        allowed = [c[0].validator_value for c in consts]
+        shown = _json_term(consts[0][0].instance)
+        return [(wheres.pop(), f"{shown} is not one of {allowed!r}")]
     firsts = [b[0] for b in closest]
-    if fewest == 1 and len({_where(e) for e in firsts}) == 1:
-        if all(e.validator == "const" for e in firsts):
-            allowed = [e.validator_value for e in firsts]
-            shown = _json_term(firsts[0].instance)
-            return [(_where(firsts[0]), f"{shown} is not one of {allowed!r}")]
-        if len({e.message for e in firsts}) == 1:
-            return [(_where(firsts[0]), _message(firsts[0]))]
+    if fewest == 1 and len({_where(e) for e in firsts}) == 1 \
+            and len({e.message for e in firsts}) == 1:
+        return [(_where(firsts[0]), _message(firsts[0]))]
     return [(_where(error), _message(error))]
 
 
@@ -170,8 +195,12 @@ def _message(error: Any) -> str:
 
 
 def _json_term(value: Any) -> str:
+    """A value as JSON writes it (``null``, ``[true, 1]``); strings and numbers as Python
+    repr shows them, as jsonschema's messages do (``'x'``)."""
     if value is None or isinstance(value, bool):
         return "null" if value is None else str(value).lower()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
     return repr(value)
 
 

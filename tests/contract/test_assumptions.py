@@ -80,7 +80,7 @@ def test_security_schemes_of_an_operation() -> None:
 def test_a_schema_chain_follows_each_reference() -> None:
     start = f"{LIST}/responses/200/content/application~1json/schema"
     path = ["$ref", "properties", "call_trackings", "items", "$ref", "properties", "lead",
-            "anyOf", 1, "$ref", "properties", "status", "enum"]
+            "anyOf", 0, "$ref", "properties", "status", "enum"]
     assert INDEX.schema_chain(start, path) == [
         start,
         "#/components/schemas/CallTrackingList",
@@ -90,7 +90,7 @@ def test_a_schema_chain_follows_each_reference() -> None:
         "#/components/schemas/CallTracking",
         "#/components/schemas/CallTracking/properties",
         "#/components/schemas/CallTracking/properties/lead",
-        "#/components/schemas/CallTracking/properties/lead/anyOf/1",
+        "#/components/schemas/CallTracking/properties/lead/anyOf/0",
         "#/components/schemas/Lead",
         "#/components/schemas/Lead/properties",
         "#/components/schemas/Lead/properties/status",

@@ -96,6 +96,16 @@ BODY_CASES: list[tuple[str, str, str, dict[str, Any], int, str, Any]] = [
      CONTRACT, body("operations", "{} is not of type 'array'")),
     ("unknown operation path", "PATCH", "/calltrackings", patch([op("/status", 1)]), 400,
      CONTRACT, body("operations/0/path", f"'/status' is not one of {PATHS}")),
+    # The discriminator on `path` is a hint for generators: a path naming another schema
+    # of the document is not checked against that schema, and a path that is not even a
+    # string is a 400 too (openapi-schema-validator's own handling raised TypeError: 500).
+    ("a path naming a schema, the body fitting it", "PATCH", "/calltrackings",
+     patch([op("Lead", 1, id=1, first_name="A", last_name="B")], calltrackings=[1]), 400,
+     CONTRACT, body("operations/0/path", f"'Lead' is not one of {PATHS}")),
+    ("a path that is a list", "PATCH", "/calltrackings", patch([op([None, None], 1)]), 400,
+     CONTRACT, body("operations/0/path", f"[null, null] is not one of {PATHS}")),
+    ("a path that is an object", "PATCH", "/calltrackings", patch([op({}, 1)]), 400,
+     CONTRACT, body("operations/0/path", f"{{}} is not one of {PATHS}")),
     ("op add", "PATCH", "/calltrackings", {"json": {"operations": [
         {"op": "add", "path": "/seen", "value": True}]}}, 400, CONTRACT,
      body("operations/0/op", "'replace' was expected")),

@@ -16,10 +16,13 @@ import schemathesis
 from conftest import TOKENS, make_app
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck
+from schemathesis.config import SchemathesisConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = make_app()
-SCHEMA = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
+# Schemathesis' defaults, not the schemathesis.toml it would discover from the project root
+# (whose hooks are for a run over HTTP, see tests/contract/test_plain_schemathesis.py).
+SCHEMA = schemathesis.openapi.from_path(ROOT / "openapi.yaml", config=SchemathesisConfig())
 SCHEMA.app = APP
 
 
