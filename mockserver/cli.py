@@ -175,8 +175,9 @@ def log_start(settings: Settings, server: Any) -> None:
 def print_banner(app: object, server: object) -> None:
     state = app.extensions["mockserver"]  # type: ignore[attr-defined]
     url = f"http://{_display_host(server.host)}:{server.port}"  # type: ignore[attr-defined]
-    lines = [f"Call tracking mock listening on {url}", f"  docs:   {url}/docs",
-             f"  health: {url}/__mock/health", "  personas (Authorization: Bearer <token>):"]
+    lines = [f"Call tracking mock listening on {url}", f"  docs:      {url}/docs",
+             f"  dashboard: {url}/__mock/ui", f"  health:    {url}/__mock/health",
+             "  personas (Authorization: Bearer <token>):"]
     for p in state["personas"].all:
         lines.append(f"    {p.token:<16} user {p.user_id:<4} {', '.join(sorted(p.rights)) or '-'}")
     print("\n".join(lines), flush=True)

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,16 @@ def start_server(*args: str, env: dict[str, str] | None = None,
     os.close(fd)
     err = Path(log_name).read_text()
     raise RuntimeError(f"server exited with {process.wait()}: {''.join(lines)}{err}")
+
+
+@contextmanager
+def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[RunningServer]:
+    """``start_server`` for the length of a ``with`` block: stopped however it ends."""
+    server = start_server(*args, env=env)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -85,3 +85,8 @@ class RequestRecord:
     body: str | None = None  # the request body as text (its start, if long), if any
     body_truncated: bool = False  # whether ``body`` is only the start of it
     started_at: float = 0.0  # seconds since the epoch
+    # what was answered (None: nothing, the connection was dropped): headers as the mock
+    # set them, and the body's start as text
+    response_headers: dict[str, str] | None = None
+    response_body: str | None = None
+    response_truncated: bool = False

@@ -19,7 +19,8 @@ from ..validation.request_body import read_request
 from ..validation.validator import Validator
 
 ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
-NEVER_CREATE = frozenset({"getHealth", "getAdminSpec", "getAuthSpec", "getRecording"})
+NEVER_CREATE = frozenset({"getHealth", "getAdminSpec", "getAuthSpec", "getRecording",
+                          "getDashboard"})
 
 
 class AdminPipeline:

@@ -32,7 +32,7 @@ from ..data.state_file import StateFile
 from ..identity.callers import Callers
 from ..identity.tokens import LIFETIME, Grant
 from .delays import Delays
-from .faults import parse_rules
+from .faults import ANY_OPERATION, documented_errors, parse_rules
 from .sessions import SESSION_HEADER, Session, Store
 
 YAML_TYPE = "application/yaml"
@@ -66,6 +66,7 @@ class AdminContext:
     delays: Delays  # the requests held by faults and Prefer now
     callers: Callers  # who a request's Authorization names
     state_file: StateFile | None = None  # where the default session is saved, if anywhere
+    dashboard: HttpResponse | None = None  # the dashboard page, as the web layer renders it
     started: float = field(default_factory=time.monotonic)
 
 
@@ -167,7 +168,7 @@ def import_session_state(call: AdminCall) -> Reply:
 
 def list_requests(call: AdminCall) -> Reply:
     journal = call.session.journal
-    entries = journal.newest_first(call.query.get("limit"))
+    entries = journal.newest_first(call.query.get("limit"), call.query.get("after", 0))
     return Reply(200, {"requests": entries, "count": len(entries), "capacity": journal.size})
 
 
@@ -185,6 +186,38 @@ def set_faults(call: AdminCall) -> Reply:
     rules = parse_rules(body["rules"], ctx.spec, ctx.max_delay_ms)
     call.session.faults.replace(rules, seed=body.get("seed", call.session.seed))
     return Reply(200, call.session.faults.to_json())
+
+
+def get_fault_options(call: AdminCall) -> Reply:
+    """What ``setFaults`` accepts, from the spec, so that a form offers it."""
+    spec = call.context.spec
+    every = {"operation": ANY_OPERATION, "method": None, "path": None,
+             "summary": "Every operation", "error_statuses": documented_errors(spec, ANY_OPERATION)}
+    operations = [
+        {"operation": op.operation_id, "method": op.method, "path": op.path,
+         "summary": op.definition.get("summary", ""),
+         "error_statuses": documented_errors(spec, op.operation_id)}
+        for op in sorted(spec.operations.values(), key=lambda o: o.operation_id)
+    ]
+    return Reply(200, {"operations": [every, *operations],
+                       "max_delay_ms": call.context.max_delay_ms})
+
+
+def list_personas(call: AdminCall) -> Reply:
+    """The personas, and the rights the operations check (own and ``.other``)."""
+    ctx = call.context
+    checked = {right for op in ctx.spec.operations.values() for base in op.rights
+               for right in (base, f"{base}.other")}
+    personas = [{"name": p.name, "token": p.token, "user_id": p.user_id,
+                 "rights": sorted(p.rights), "description": p.description}
+                for p in ctx.personas.all]
+    return Reply(200, {"personas": personas, "rights": sorted(checked)})
+
+
+def get_dashboard(call: AdminCall) -> HttpResponse:
+    if call.context.dashboard is None:
+        raise NotFound("This server has no dashboard page.")
+    return call.context.dashboard
 
 
 def clear_faults(call: AdminCall) -> Reply:
@@ -233,4 +266,7 @@ HANDLERS: dict[str, AdminHandler] = {
     "clearFaults": clear_faults,
     "getRecording": get_recording,
     "mintToken": mint_token,
+    "getFaultOptions": get_fault_options,
+    "listPersonas": list_personas,
+    "getDashboard": get_dashboard,
 }

@@ -2,10 +2,11 @@
 
 A tester asks "what did my app send?" and gets it here rather than in a server log shared
 with everyone. Each session keeps its own ring of entries, and an entry a few KiB at most
-(a record keeps 1 KiB of path, query and body, 256 characters a header, 20 problems), so
-the journal's memory is bounded by the session limits times ``--journal-size``. Secrets
-never reach it: the ``Authorization`` value is masked to its scheme, and the persona it
-named is given instead.
+(a record keeps 1 KiB of path, query and body, 4 KiB of the response's body, 256
+characters a header, 20 problems), so the journal's memory is bounded by the session
+limits times ``--journal-size``. Secrets never reach it: the ``Authorization`` value is
+masked to its scheme, the persona it named is given instead, and the token endpoint's
+bodies are not kept.
 """
 
 from __future__ import annotations
@@ -65,9 +66,10 @@ class Journal:
         with self._lock:
             self._entries.append(entry_of(next(self._ids), record))
 
-    def newest_first(self, limit: int | None = None) -> list[dict[str, Any]]:
+    def newest_first(self, limit: int | None = None, after: int = 0) -> list[dict[str, Any]]:
+        """The newest ``limit`` entries (all by default) whose id is above ``after``."""
         with self._lock:
-            entries = list(reversed(self._entries))
+            entries = [e for e in reversed(self._entries) if e["id"] > after]
         return entries if limit is None else entries[:limit]
 
     def clear(self) -> None:
@@ -93,4 +95,9 @@ def entry_of(entry_id: int, record: RequestRecord) -> dict[str, Any]:
         "fault": record.fault,
         "duration_ms": round(record.duration_ms, 3),
         "errors": [p.to_json() for p in record.problems],
+        "response": None if record.response_headers is None else {
+            "headers": record.response_headers,
+            "body": record.response_body,
+            "body_truncated": record.response_truncated,
+        },
     }

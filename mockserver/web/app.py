@@ -36,8 +36,10 @@ from ..settings import Settings, default_fixtures_dir
 from ..validation.reference import OpenApiCoreValidator
 from ..validation.validator import Validator
 from . import admin_routes, auth_routes, cors, docs
+from .dashboard import dashboard_page
 from .flask_glue import (
     NOTED_KEY,
+    Answer,
     drop_connection,
     mark_arrival,
     note_request,
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     context = AdminContext(spec, admin_spec, auth_spec, store, personas, fixtures, recordings,
                            settings.seed, settings.count, settings.max_delay_ms,
                            clock.started, settings.history_days, settings.max_reset_count,
-                           delays, callers, state_file)
+                           delays, callers, state_file, dashboard=dashboard_page())
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions["mockserver"] = {
@@ -201,6 +203,7 @@ def _make_view(pipeline: Pipeline, methods: dict[str, Operation]) -> Any:
             problems=tuple(error.problems) if error is not None else (),
             fault=outcome.fault,
             error=error.message if error is not None else None,
+            response=None if outcome.response is None else Answer.of(outcome.response),
         )
         if outcome.response is None:
             return drop_connection()
@@ -225,11 +228,11 @@ def _add_error_handlers(app: Flask) -> None:
         for name, value in exc.get_headers():
             if name.lower() in ("allow", "content-range"):
                 response.headers[name] = value
-        _journal_stray(status)
+        _journal_stray(status, response)
         return response
 
 
-def _journal_stray(status: int) -> None:
+def _journal_stray(status: int, response: Response) -> None:
     """A request the API's routes did not take (a wrong path, say) is journaled too."""
     if request.path.startswith(OWN_PREFIXES) or request.path == "/":
         return
@@ -240,7 +243,7 @@ def _journal_stray(status: int) -> None:
     state = current_app.extensions["mockserver"]
     if state["callers"].is_caller(request.headers.get("Authorization", "")):
         state["store"].session(name)  # a first request counts too, if it says who sent it
-    note_request(status, name, None, error=g.get("mock_error"))
+    note_request(status, name, None, error=g.get("mock_error"), response=Answer.of(response))
 
 
 def _note_the_rest(response: Response) -> Response:

@@ -129,7 +129,8 @@ carries <code>Authorization: Bearer &lt;token&gt;</code> with one of the persona
 {rows}
 </tbody>
 </table>
-<p>{notes[api]} See also {others} and the raw <a href="{spec_url}">{spec_url}</a>.</p>
+<p>{notes[api]} See also {others}, the raw <a href="{spec_url}">{spec_url}</a>, and the
+<a href="/__mock/ui">sandbox dashboard</a> (sessions, the request journal, faults, data).</p>
 {sign_in if scheme else ""}
 </header>
 <div id="swagger-ui" data-spec-url="{spec_url}" data-scheme="{scheme}"

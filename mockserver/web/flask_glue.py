@@ -7,6 +7,8 @@ see requests the same way and both feed the observers the same records.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -20,6 +22,7 @@ NOTED_KEY = "mockserver.noted"  # set once the request's record went to the obse
 # What a record keeps of a request, so that no log line or journal entry grows with it: a
 # record holds a few kilobytes, whatever was sent (problems are capped by ``ApiError``).
 TEXT_KEPT, HEADER_KEPT, MAX_HEADERS, BODY_KEPT = 1024, 256, 64, 1024
+RESPONSE_KEPT = 4096  # bytes of a response body a record keeps
 
 
 def to_http_request(op: Operation, path_params: dict[str, str]) -> HttpRequest:
@@ -72,11 +75,14 @@ def note_request(
     fault: str | None = None,
     error: str | None = None,
     secret_body: bool = False,
+    response: Answer | None = None,
 ) -> None:
     """Hand the record of the current request to every observer (log line, journal).
 
-    ``secret_body``: the body may hold a secret (a token request's ``client_secret``), so the
-    record keeps none of it.
+    ``secret_body``: the bodies may hold secrets (a token request's ``client_secret``, the
+    token answered), so the record keeps neither. ``response``: what was answered (its
+    headers and the start of its body go into the record), None when the connection is
+    dropped.
     """
     started = request.environ.get("mockserver.started", time.perf_counter())
     try:
@@ -100,7 +106,36 @@ def note_request(
         body=text,
         body_truncated=len(body) > BODY_KEPT,
         started_at=request.environ.get("mockserver.received", time.time()),
+        **_answer_fields(response, keep_body=not secret_body),
     )
     request.environ[NOTED_KEY] = True
     for observer in current_app.extensions["mockserver"]["observers"]:
         observer(record)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a request was answered, as the record keeps it: headers and body bytes."""
+
+    headers: list[tuple[str, str]]
+    body: bytes | None
+
+    @classmethod
+    def of(cls, response: HttpResponse | Response) -> Answer:
+        if isinstance(response, Response):
+            return cls(list(response.headers.items()),
+                       None if response.is_streamed else response.get_data())
+        headers = [("Content-Type", response.content_type)] if response.content_type else []
+        return cls(headers + list(response.headers.items()), response.data)
+
+
+def _answer_fields(response: Answer | None, keep_body: bool) -> dict[str, Any]:
+    if response is None:
+        return {}
+    headers = {k: v[:HEADER_KEPT] for k, v in response.headers[:MAX_HEADERS]}
+    body = (response.body or b"") if keep_body else b""
+    return {
+        "response_headers": headers,
+        "response_body": body[:RESPONSE_KEPT].decode("utf-8", errors="replace") if body else None,
+        "response_truncated": len(body) > RESPONSE_KEPT,
+    }

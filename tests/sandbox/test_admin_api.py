@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from conftest import PINNED_NOW, RunningServer, make_app, start_server
+from conftest import PINNED_NOW, RunningServer, make_app, serving, start_server
 from helpers import Api
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
@@ -67,10 +67,10 @@ def test_session_pattern_is_the_code_s() -> None:
     assert ADMIN["components"]["schemas"]["SessionName"]["pattern"] == SESSION_NAME_PATTERN
 
 
-def test_exempt_operations_are_health_spec_and_recordings() -> None:
+def test_exempt_operations_are_health_specs_dashboard_and_recordings() -> None:
     exempt = sorted(op["operationId"] for item in ADMIN["paths"].values()
                     for op in item.values() if op.get("security") == [])
-    assert exempt == ["getAdminSpec", "getAuthSpec", "getHealth", "getRecording"]
+    assert exempt == ["getAdminSpec", "getAuthSpec", "getDashboard", "getHealth", "getRecording"]
 
 
 @pytest.mark.parametrize(("path", "source"), [("/__mock/openapi.yaml", ADMIN_SPEC),
@@ -114,6 +114,9 @@ def _exchanges(api: Api, session: str) -> Iterator[tuple[str, requests.Response]
     yield "bad reset", api.post("/__mock/reset", json={"count": -1})
     yield "mint", api.post("/__mock/tokens", json={"user": 3, "roles": ["lead.read"]})
     yield "mint for nobody", api.post("/__mock/tokens", json={"user": 999, "roles": []})
+    yield "personas", api.get("/__mock/personas")
+    yield "fault options", api.get("/__mock/faults/options")
+    yield "journal since", api.get("/__mock/requests", params={"after": 1})
 
 
 def test_admin_responses_conform_to_the_admin_spec(
@@ -130,7 +133,8 @@ def test_admin_responses_conform_to_the_admin_spec(
                     ("journal", 200), ("faults", 200), ("get faults", 200),
                     ("bad faults", 400), ("no recording", 404), ("clear faults", 204),
                     ("clear journal", 204), ("bad reset", 400), ("mint", 200),
-                    ("mint for nobody", 404)]
+                    ("mint for nobody", 404), ("personas", 200), ("fault options", 200),
+                    ("journal since", 200)]
 
 
 # --- the admin token ------------------------------------------------------------------------
@@ -138,11 +142,8 @@ def test_admin_responses_conform_to_the_admin_spec(
 
 @pytest.fixture(scope="module")
 def guarded() -> Iterator[RunningServer]:
-    server = start_server("--now", PINNED_NOW, env={"MOCKSERVER_ADMIN_TOKEN": ADMIN_TOKEN})
-    try:
+    with serving("--now", PINNED_NOW, env={"MOCKSERVER_ADMIN_TOKEN": ADMIN_TOKEN}) as server:
         yield server
-    finally:
-        server.stop()
 
 
 GUARDED = [
@@ -155,6 +156,8 @@ GUARDED = [
     ("PUT", "/__mock/faults"),
     ("DELETE", "/__mock/faults"),
     ("POST", "/__mock/tokens"),
+    ("GET", "/__mock/personas"),
+    ("GET", "/__mock/faults/options"),
 ]
 
 
@@ -241,3 +244,41 @@ def test_browsers_may_send_the_admin_and_session_headers(sandbox: RunningServer)
     allowed = {h.strip().lower() for h in
                response.headers["Access-Control-Allow-Headers"].split(",")}
     assert {"x-mock-admin-token", "x-mock-session", "prefer", "range"} <= allowed
+
+
+# --- what the dashboard offers -------------------------------------------------------------
+
+
+def test_fault_options_are_the_spec_s_operations_and_their_documented_errors(
+    sandbox: RunningServer,
+) -> None:
+    body = requests.get(f"{sandbox.url}/__mock/faults/options", timeout=10).json()
+    documented = {
+        op["operationId"]: (method.upper(), path, op["summary"], sorted(
+            int(code) for code in op["responses"] if code.isdigit() and int(code) >= 400))
+        for path, item in MAIN["paths"].items() for method, op in item.items()
+        if method != "parameters"
+    }
+    every = sorted(set.intersection(*(set(d[3]) for d in documented.values())))
+    assert body["max_delay_ms"] == 5000  # the sandbox runs with --max-delay-ms 5000
+    assert body["operations"] == [
+        {"operation": "*", "method": None, "path": None, "summary": "Every operation",
+         "error_statuses": every},
+        *({"operation": name, "method": d[0], "path": d[1], "summary": d[2],
+           "error_statuses": d[3]} for name, d in sorted(documented.items())),
+    ]
+    assert every == [400, 401, 403, 503]
+
+
+def test_personas_are_the_fixtures_and_the_rights_the_operations_check(
+    sandbox: RunningServer,
+) -> None:
+    body = requests.get(f"{sandbox.url}/__mock/personas", timeout=10).json()
+    fixtures = yaml.safe_load((ROOT / "mockserver" / "fixtures" / "personas.yaml").read_text())
+    assert body["personas"] == [
+        {"name": p["name"], "token": p["token"], "user_id": p["user"]["id"],
+         "rights": sorted(p["rights"]), "description": p["description"]}
+        for p in fixtures["personas"]]
+    checked = {r for item in MAIN["paths"].values() for op in item.values()
+               if isinstance(op, dict) for r in op.get("x-rights", [])}
+    assert body["rights"] == sorted(checked | {f"{r}.other" for r in checked})

@@ -3,9 +3,11 @@ bounded, token masked, with the validation errors the client got."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
+import requests
 from conftest import RunningServer
 from helpers import Api
 
@@ -133,3 +135,71 @@ def test_a_first_request_to_a_wrong_path_is_journaled(
     api = Api(sandbox.url, session=session_name)
     assert api.get("/calltracking").status_code == 404  # the session's very first request
     assert [(e["path"], e["status"]) for e in journal(api)] == [("/calltracking", 404)]
+
+
+def test_entries_hold_the_response_sent(sandbox: RunningServer, session_name: str) -> None:
+    api = Api(sandbox.url, session=session_name)
+    listed = api.get("/calltrackings", params={"per_page": 1})
+    bad = api.get("/calltrackings", params={"per_page": "lots"})
+    stray = api.get("/calltracking")
+    entries = journal(api)
+    by_path = {(e["path"], e["query"]): e["response"] for e in entries}
+
+    ok = by_path[("/calltrackings", "per_page=1")]
+    assert ok["headers"]["Content-Type"] == "application/json"
+    assert json.loads(ok["body"]) == listed.json()
+    assert ok["body_truncated"] is False
+    refused = by_path[("/calltrackings", "per_page=lots")]
+    assert json.loads(refused["body"]) == bad.json()
+    assert json.loads(by_path[("/calltracking", "")]["body"]) == stray.json()
+
+
+def test_the_token_endpoint_s_answer_is_never_kept(sandbox: RunningServer) -> None:
+    """Its body is the token: the entry keeps the headers only (the default session's
+    journal, where token requests go; the tests run one at a time)."""
+    basic = "Basic " + base64.b64encode(b"agent-key:agent-secret-not-a-secret").decode()
+    token = requests.post(f"{sandbox.url}/auth/oauth/v1/token", timeout=10,
+                          json={"scope": "openid", "grant_type": "client_credentials"},
+                          headers={"Authorization": basic})
+    assert token.status_code == 200, token.text
+    entry = journal(Api(sandbox.url), limit=1)[0]
+    assert (entry["path"], entry["status"], entry["body"]) == ("/auth/oauth/v1/token", 200, None)
+    assert entry["response"]["body"] is None
+    assert entry["response"]["headers"]["Content-Type"] == "application/json"
+    assert token.json()["access_token"] not in json.dumps(entry)
+
+
+def test_a_long_response_is_cut_to_its_first_4096_characters(
+    sandbox: RunningServer, session_name: str
+) -> None:
+    api = Api(sandbox.url, session=session_name)
+    listed = api.get("/calltrackings", params={"per_page": 50})
+    response = journal(api)[0]["response"]
+    assert response["body_truncated"] is True
+    assert response["body"] == listed.text[:4096]
+
+
+def test_a_dropped_connection_has_no_response(sandbox: RunningServer, session_name: str) -> None:
+    api = Api(sandbox.url, session=session_name)
+    assert api.put("/__mock/faults", json={"rules": [
+        {"operation": "listCallTrackings", "drop": {}}]}).status_code == 200
+    with pytest.raises(requests.ConnectionError):
+        api.get("/calltrackings")
+    entry = journal(api)[0]
+    assert (entry["status"], entry["fault"], entry["response"]) == (None, "drop", None)
+
+
+def test_after_gives_only_what_arrived_since(sandbox: RunningServer, session_name: str) -> None:
+    api = Api(sandbox.url, session=session_name)
+    api.get("/calltrackings", params={"page": 1, "per_page": 1})
+    newest = journal(api)[0]["id"]
+    assert journal(api, after=newest) == []
+    api.get("/calltrackings", params={"page": 2, "per_page": 1})
+    api.get("/calltrackings", params={"page": 3, "per_page": 1})
+    assert [(e["id"], e["query"]) for e in journal(api, after=newest)] == [
+        (newest + 2, "page=3&per_page=1"), (newest + 1, "page=2&per_page=1")]
+    assert api.delete("/__mock/requests").status_code == 204
+    api.get("/calltrackings", params={"page": 4, "per_page": 1})
+    assert [e["id"] for e in journal(api, after=newest + 2)] == [newest + 3]  # ids go on
+    bad = api.get("/__mock/requests", params={"after": -1})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["name"] == "after"

@@ -49,7 +49,7 @@ def request(server: RunningServer, method: str, path: str, body: Any = None,
 def whole_banner(server: RunningServer) -> list[str]:
     """The banner's first line was read by ``start_server``; the rest is printed with it."""
     assert server.process.stdout is not None
-    rest = [server.process.stdout.readline().rstrip("\n") for _ in range(3 + len(PERSONA_LINES))]
+    rest = [server.process.stdout.readline().rstrip("\n") for _ in range(4 + len(PERSONA_LINES))]
     return [server.banner.rstrip("\n"), *rest]
 
 
@@ -61,13 +61,14 @@ def server() -> Any:
     running.stop()
 
 
-def test_banner_names_url_docs_health_and_tokens(server: RunningServer) -> None:
+def test_banner_names_url_docs_dashboard_health_and_tokens(server: RunningServer) -> None:
     url = server.url
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
     assert whole_banner(server) == [
         f"Call tracking mock listening on {url}",
-        f"  docs:   {url}/docs",
-        f"  health: {url}/__mock/health",
+        f"  docs:      {url}/docs",
+        f"  dashboard: {url}/__mock/ui",
+        f"  health:    {url}/__mock/health",
         "  personas (Authorization: Bearer <token>):",
         *PERSONA_LINES,
     ]
