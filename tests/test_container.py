@@ -183,7 +183,7 @@ def test_wheel_carries_the_spec_and_fixtures_and_nothing_else(installed: Install
         shipped = {  # name in the wheel -> the file it must be
             "mockserver/" + f.relative_to(package).as_posix(): f
             for f in [package / "admin-openapi.yaml", package / "auth-openapi.yaml",
-                      *package.rglob("*.py"),
+                      *package.rglob("*.py"), package / "web" / "dashboard.html",
                       *(package / "web" / "static").rglob("*")]
             if f.is_file() and "__pycache__" not in f.parts
         }
