@@ -83,6 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
         "status: 0 promises kept, 1 contract failure, 2 the run could not be made.",
     )
     add_contract_arguments(contract)
+    from .proxy.command import add_arguments as add_proxy_arguments
+
+    proxy = sub.add_parser(
+        "proxy",
+        help="check a deployment from real traffic: forward to it, validate both ways",
+        description="Serve as a reverse proxy in front of --upstream: every exchange is "
+        "checked against openapi.yaml and classified like 'mockserver contract' findings. "
+        "Stops on SIGTERM or Ctrl-C with a summary. Exit status: 0, 1 when the traffic "
+        "showed a contract failure, 2 when the proxy could not start.",
+    )
+    add_proxy_arguments(proxy)
     return parser
 
 
@@ -94,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .contract.command import main as contract
 
         return contract(args)
+    if args.command == "proxy":
+        from .proxy.command import main as proxy
+
+        return proxy(args)
     return 2
 
 

@@ -39,6 +39,18 @@ ERROR_WITHOUT_CODE = "error without code"  # error bodies lack `code` (an assume
 ALL_DRIFTS = frozenset({WRONG_TYPE, MISSING_FIELD, UNDOCUMENTED_STATUS, SERVER_ERROR,
                         FILTER_IGNORED, AUTH_NOT_ENFORCED, ERROR_WITHOUT_CODE})
 ADMIN = "Bearer admin-token"
+# How each drift reads in a report of `mockserver contract` and of `mockserver proxy` alike
+# (one classifier, one wording): a part of its headline.
+DRIFT_HEADLINES = {
+    WRONG_TYPE: 'GET /calltrackings: response breaks its schema — CallTracking.call_time: "',
+    MISSING_FIELD: "GET /calltrackings: response breaks its schema — CallTracking.reference: "
+                   '"reference" is a required property',
+    SERVER_ERROR: "GET /calltrackings: server error — Server error",
+    FILTER_IGNORED: "GET /calltrackings: filter not applied — filters[status]=",
+    AUTH_NOT_ENFORCED: "GET /calltrackings/{id}/recording: authentication not enforced",
+    UNDOCUMENTED_STATUS: "DELETE /calltrackings/{id}: undocumented status code",
+    ERROR_WITHOUT_CODE: 'response breaks its schema — Error.code: "code" is a required property',
+}
 
 
 @dataclass(frozen=True)

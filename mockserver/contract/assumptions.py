@@ -15,6 +15,7 @@ from ..core.spec import Spec
 
 ASSUMED = "x-assumed"
 JSON = "application/json"
+MAX_DEPTH = 64  # schema nodes followed from one start: far beyond this contract's nesting
 
 
 def escape(segment: str | int) -> str:
@@ -28,6 +29,7 @@ def join(pointer: str, *segments: str | int) -> str:
 class AssumptionIndex:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
+        self._branches: dict[int, Any] = {}  # compiled anyOf/oneOf branches, by node
 
     # --- nodes -------------------------------------------------------------------------
 
@@ -155,3 +157,58 @@ class AssumptionIndex:
             if isinstance(self.node(pointer), dict):
                 chain.append(pointer)
         return chain
+
+    # --- what a request or response went through ----------------------------------------
+
+    def all_assumed(self) -> list[str]:
+        """Every node of the document marked ``x-assumed``, in document order."""
+        found: list[str] = []
+
+        def walk(node: Any, pointer: str) -> None:
+            if isinstance(node, dict):
+                if node.get(ASSUMED) is True:
+                    found.append(pointer)
+                for key, value in node.items():
+                    walk(value, join(pointer, key))
+            elif isinstance(node, list):
+                for position, value in enumerate(node):
+                    walk(value, join(pointer, position))
+
+        walk(self.spec.document, "#")
+        return found
+
+    def schema_nodes(self, start: str, instance: Any) -> list[str]:
+        """The schema nodes an instance reaches from ``start``: through ``$ref`` and
+        ``allOf``, into the ``anyOf``/``oneOf`` branches it matches, into the properties
+        it has and the items it holds. What a valid body exercised, in other words."""
+        seen: dict[str, None] = {}
+        self._visit(start, instance, seen, 0)
+        return list(seen)
+
+    def _visit(self, pointer: str, instance: Any, seen: dict[str, None], depth: int) -> None:
+        node = self.node(pointer)
+        if not isinstance(node, dict) or depth > MAX_DEPTH:
+            return
+        seen[pointer] = None
+        if isinstance(node.get("$ref"), str):
+            self._visit(node["$ref"], instance, seen, depth + 1)
+        for position, _ in enumerate(node.get("allOf", [])):
+            self._visit(join(pointer, "allOf", position), instance, seen, depth + 1)
+        for keyword in ("anyOf", "oneOf"):
+            for position, branch in enumerate(node.get(keyword, [])):
+                if self._matches(branch, instance):
+                    self._visit(join(pointer, keyword, position), instance, seen, depth + 1)
+        if isinstance(instance, dict):
+            for name, value in instance.items():
+                if name in node.get("properties", {}):
+                    self._visit(join(pointer, "properties", name), value, seen, depth + 1)
+        if isinstance(instance, list) and isinstance(node.get("items"), dict):
+            for item in instance:
+                self._visit(join(pointer, "items"), item, seen, depth + 1)
+
+    def _matches(self, schema: Any, instance: Any) -> bool:
+        key = id(schema)
+        validator = self._branches.get(key)
+        if validator is None:
+            validator = self._branches[key] = self.spec.validator(schema)
+        return bool(validator.is_valid(instance))

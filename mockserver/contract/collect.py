@@ -174,7 +174,7 @@ class Collector:
         if case_id in self._revalidated:
             return []  # schemathesis reports each error of one response; we did them all
         self._revalidated.add(case_id)
-        errors = list(self._errors(base["operation_id"], base["status"], response))
+        errors = list(self.schema_errors(base["operation_id"], base["status"], response))
         if not errors:  # our validator disagrees: keep schemathesis' word, without a path
             where = "/".join(map(str, failure.instance_path))
             return [Finding(Kind.RESPONSE_SCHEMA, title=_first_line(failure.message),
@@ -187,15 +187,23 @@ class Collector:
             for chain, keyword, message, instance in errors
         ]
 
-    def _errors(self, operation_id: str | None, status: int | None, response: Any
-                ) -> Iterator[tuple[tuple[str, ...], str, str, str]]:
-        start = self.index.response_schema(operation_id, status) \
-            if operation_id and status is not None else None
-        if start is None or response is None:
+    def schema_errors(self, operation_id: str | None, status: int | None, response: Any
+                      ) -> Iterator[tuple[tuple[str, ...], str, str, str]]:
+        if response is None:
             return
         try:
             body = response.json()
         except ValueError:
+            return
+        yield from self.body_errors(operation_id, status, body)
+
+    def body_errors(self, operation_id: str | None, status: int | None, body: Any
+                    ) -> Iterator[tuple[tuple[str, ...], str, str, str]]:
+        """Each error of a response body against its schema: the schema nodes on the
+        validation path, the keyword, the message, where in the body."""
+        start = self.index.response_schema(operation_id, status) \
+            if operation_id and status is not None else None
+        if start is None:
             return
         validator = self._validators.get(start)
         if validator is None:

@@ -52,19 +52,34 @@ class Report:
         return EXIT_NOT_RUN if outcome.errors else EXIT_OK
 
 
-def build(findings: Sequence[Finding], index: AssumptionIndex) -> Report:
-    groups: dict[tuple[object, ...], Group] = {}
-    for finding in findings:
-        classification = classify(finding, index)
+class Grouper:
+    """Findings classified and grouped as they come (the proxy adds them one by one)."""
+
+    def __init__(self, index: AssumptionIndex) -> None:
+        self.index = index
+        self.groups: dict[tuple[object, ...], Group] = {}
+
+    def add(self, finding: Finding) -> tuple[Group, Classification]:
+        classification = classify(finding, self.index)
         key = (classification.verdict, finding.key)
-        groups.setdefault(key, Group(finding, classification.verdict)).add(finding,
-                                                                           classification)
-    ordered = sorted(groups.values(), key=lambda g: (g.first.label, g.first.kind.name,
-                                                    g.first.title))
-    return Report(
-        [g for g in ordered if g.verdict is Verdict.CONTRACT],
-        [g for g in ordered if g.verdict is Verdict.ASSUMPTION],
-    )
+        group = self.groups.setdefault(key, Group(finding, classification.verdict))
+        group.add(finding, classification)
+        return group, classification
+
+    def report(self) -> Report:
+        ordered = sorted(self.groups.values(), key=lambda g: (g.first.label, g.first.kind.name,
+                                                             g.first.title))
+        return Report(
+            [g for g in ordered if g.verdict is Verdict.CONTRACT],
+            [g for g in ordered if g.verdict is Verdict.ASSUMPTION],
+        )
+
+
+def build(findings: Sequence[Finding], index: AssumptionIndex) -> Report:
+    grouper = Grouper(index)
+    for finding in findings:
+        grouper.add(finding)
+    return grouper.report()
 
 
 def header(plan: Plan) -> str:
@@ -116,12 +131,12 @@ def results(report: Report, outcome: Outcome, index: AssumptionIndex, strict: bo
         lines += [f"  - {_first_line(e)}" for e in outcome.errors[:10]]
     lines.append(f"\nContract failures ({len(report.contract)}):" if report.contract
                  else "\nContract failures: none.")
-    lines += _groups(report.contract, index)
+    lines += group_lines(report.contract, index)
     if report.assumptions:
         note = "failing the run (--strict)" if strict else \
             "reported, not failing the run (--strict would)"
         lines.append(f"\nUnconfirmed assumptions ({len(report.assumptions)}), {note}:")
-        lines += _groups(report.assumptions, index)
+        lines += group_lines(report.assumptions, index)
     else:
         lines.append("\nUnconfirmed assumptions: none.")
     lines.append("\n" + verdict(report, outcome, strict))
@@ -139,7 +154,7 @@ def verdict(report: Report, outcome: Outcome, strict: bool) -> str:
     return f"Result: PASSED, {counts} (exit 0)."
 
 
-def _groups(groups: Sequence[Group], index: AssumptionIndex) -> list[str]:
+def group_lines(groups: Sequence[Group], index: AssumptionIndex) -> list[str]:
     lines = []
     for number, group in enumerate(groups, 1):
         first = group.first

@@ -48,7 +48,7 @@ def page(**changes: Any) -> dict[str, Any]:
 
 def errors(collector: Collector, body: Any, op: str = "listCallTrackings",
            status: int = 200) -> list[tuple[tuple[str, ...], str, str, str]]:
-    return list(collector._errors(op, status, Reply(body)))
+    return list(collector.schema_errors(op, status, Reply(body)))
 
 
 def test_a_valid_page_has_no_error(collector: Collector) -> None:

@@ -1,0 +1,122 @@
+"""``mockserver proxy``: serve until SIGTERM or Ctrl-C, then print the summary, write the
+JUnit file and the assumption ledger, and exit 0 (or 1 when the traffic showed a contract
+failure, or with ``--strict`` a refuted assumption).
+
+Every secret the proxy sees (each ``Authorization`` credential) is remembered by one
+masker, which every report, page and file goes through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from ..contract.secrets import Masker
+from ..core.spec import Spec, default_spec_path
+from ..validation.compiled import CompiledValidator
+from ..web.server import Limits, Server
+from .app import ProxyApp, Safety
+from .examine import Inspector
+from .observations import Ledger, Observations
+from .report import junit_xml, summary
+from .upstream import Upstream
+
+PROG = "mockserver proxy"
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    env = os.environ.get
+    parser.add_argument("--upstream", default=env("MOCKSERVER_PROXY_UPSTREAM"),
+                        help="URL of the deployment to forward to (MOCKSERVER_PROXY_UPSTREAM)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8081, help="port to listen on (0: any)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="refuse every write (PATCH, DELETE, POST, PUT) with 403")
+    parser.add_argument("--allow-delete-all", action="store_true",
+                        help="forward a bulk DELETE that lists no ids (it deletes everything)")
+    parser.add_argument("--undescribed", choices=("forward", "refuse"), default="forward",
+                        help="requests openapi.yaml does not describe: forwarded and "
+                        "reported (default), or refused with 403")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds the upstream has to answer (then 504)")
+    parser.add_argument("--max-body", type=int, default=1 << 20,
+                        help="largest request body accepted, in bytes (then 413)")
+    parser.add_argument("--max-response", type=int, default=32 << 20,
+                        help="largest upstream answer passed on, in bytes (then 502)")
+    parser.add_argument("--threads", type=int, default=8, help="requests served at once")
+    parser.add_argument("--junit-xml", type=Path, help="write a JUnit XML report on exit")
+    parser.add_argument("--ledger", type=Path,
+                        help="write the assumption ledger (JSON) on exit")
+    parser.add_argument("--strict", action="store_true",
+                        help="a refuted assumption fails too (JUnit and exit status)")
+    parser.add_argument("--spec", type=Path, default=default_spec_path(),
+                        help="the OpenAPI document to check the traffic against")
+
+
+def main(args: argparse.Namespace) -> int:
+    problem = _unusable(args)
+    if problem:
+        print(f"{PROG}: {problem}", file=sys.stderr, flush=True)
+        return EXIT_UNUSABLE
+    try:
+        spec = Spec.load(args.spec)
+    except (OSError, yaml.YAMLError) as exc:
+        print(f"{PROG}: cannot load the contract: {exc}", file=sys.stderr, flush=True)
+        return EXIT_UNUSABLE
+    upstream_url = str(args.upstream).rstrip("/")
+    masker = Masker()
+    seen = Observations(spec, upstream_url)
+    app = ProxyApp(
+        Upstream(upstream_url, args.timeout, args.max_response),
+        Inspector(spec, CompiledValidator(spec)), seen,
+        Safety(args.read_only, args.allow_delete_all, args.undescribed == "refuse"),
+        masker, masker.add,
+    )
+    server = Server(app, args.host, args.port,
+                    Limits(threads=args.threads, delayed=0, max_body=args.max_body))
+    server.install_signal_handlers()
+    print(f"mockserver proxy listening on http://{server.host}:{server.port} -> {upstream_url}"
+          f"\n  report: http://{server.host}:{server.port}/__proxy/report (.html to read)",
+          flush=True)
+    server.serve()
+    print(masker(summary(seen)), flush=True)
+    if args.junit_xml is not None:
+        _write(args.junit_xml, masker(junit_xml(seen, args.strict)) + "\n")
+        print(f"JUnit report: {args.junit_xml}", flush=True)
+    if args.ledger is not None:
+        ledger = {"contract": spec.document.get("info", {}).get("version"),
+                  "upstream": upstream_url, "exchanges": seen.exchanges,
+                  "elements": seen.ledger()}
+        _write(args.ledger, masker(json.dumps(ledger, indent=2)) + "\n")
+        print(f"Assumption ledger: {args.ledger}", flush=True)
+    report = seen.report()
+    refuted = any(row["status"] == Ledger.REFUTED for row in seen.ledger())
+    return EXIT_FINDINGS if report.contract or (args.strict and refuted) else EXIT_OK
+
+
+def _unusable(args: argparse.Namespace) -> str:
+    if not args.upstream:
+        return "--upstream (or MOCKSERVER_PROXY_UPSTREAM) is required"
+    url = urlsplit(str(args.upstream))
+    if url.scheme not in ("http", "https") or not url.netloc:
+        return f"--upstream must be an http(s) URL, not {args.upstream!r}"
+    if url.query or url.fragment:
+        return "--upstream takes no query or fragment"
+    for name in ("timeout", "max_body", "max_response", "threads"):
+        if getattr(args, name) <= 0:
+            return f"--{name.replace('_', '-')} must be positive"
+    if not 0 <= args.port <= 65535:
+        return "--port must be 0 to 65535"
+    return ""
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
