@@ -22,6 +22,7 @@ from ..core.spec import Operation
 from .examine import Inspector
 from .exchange import Exchange
 from .observations import Observations
+from .record import Recorder
 from .report import page
 from .upstream import Upstream, UpstreamError
 
@@ -41,13 +42,14 @@ class Safety:
 class ProxyApp:
     def __init__(self, upstream: Upstream, inspector: Inspector, seen: Observations,
                  safety: Safety, mask: Callable[[str], str], learn: Callable[[str], None],
-                 ) -> None:
+                 recorder: Recorder | None = None) -> None:
         self.upstream = upstream
         self.inspector = inspector
         self.seen = seen
         self.safety = safety
         self.mask = mask
         self.learn = learn  # remembers a secret, so that every report masks it
+        self.recorder = recorder
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse
                  ) -> Iterable[bytes]:
@@ -84,6 +86,8 @@ class ProxyApp:
         else:
             self.seen.exchanged(op.operation_id, self.inspector.inspect(op, path_params, exchange),
                                 exchange)
+            if self.recorder is not None:
+                self.recorder.observe(op.operation_id, exchange)
         reason = answer.reason or HTTP_STATUS_CODES.get(answer.status, "")
         start_response(f"{answer.status} {reason}".strip(),
                        [*answer.headers.items(), ("Content-Length", str(len(answer.body)))])

@@ -24,6 +24,7 @@ from ..web.server import Limits, Server
 from .app import ProxyApp, Safety
 from .examine import Inspector
 from .observations import Ledger, Observations
+from .record import Recorder
 from .report import junit_xml, summary
 from .upstream import Upstream
 
@@ -54,6 +55,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit-xml", type=Path, help="write a JUnit XML report on exit")
     parser.add_argument("--ledger", type=Path,
                         help="write the assumption ledger (JSON) on exit")
+    parser.add_argument("--record", type=Path, metavar="DIR",
+                        help="write the call trackings seen (and their users, leads, "
+                        "properties), personal data replaced, as fixtures into DIR on exit")
+    parser.add_argument("--record-limit", type=int, default=10000,
+                        help="most call trackings --record keeps")
     parser.add_argument("--strict", action="store_true",
                         help="a refuted assumption fails too (JUnit and exit status)")
     parser.add_argument("--spec", type=Path, default=default_spec_path(),
@@ -73,11 +79,12 @@ def main(args: argparse.Namespace) -> int:
     upstream_url = str(args.upstream).rstrip("/")
     masker = Masker()
     seen = Observations(spec, upstream_url)
+    recorder = Recorder(spec, args.record_limit) if args.record is not None else None
     app = ProxyApp(
         Upstream(upstream_url, args.timeout, args.max_response),
         Inspector(spec, CompiledValidator(spec)), seen,
         Safety(args.read_only, args.allow_delete_all, args.undescribed == "refuse"),
-        masker, masker.add,
+        masker, masker.add, recorder,
     )
     server = Server(app, args.host, args.port,
                     Limits(threads=args.threads, delayed=0, max_body=args.max_body))
@@ -96,9 +103,30 @@ def main(args: argparse.Namespace) -> int:
                   "elements": seen.ledger()}
         _write(args.ledger, masker(json.dumps(ledger, indent=2)) + "\n")
         print(f"Assumption ledger: {args.ledger}", flush=True)
+    if recorder is not None:
+        print(_record(recorder, args.record, spec), flush=True)
     report = seen.report()
     refuted = any(row["status"] == Ledger.REFUTED for row in seen.ledger())
     return EXIT_FINDINGS if report.contract or (args.strict and refuted) else EXIT_OK
+
+
+def _record(recorder: Recorder, directory: Path, spec: Spec) -> str:
+    """Write the recorded fixtures, then load them as ``serve`` would: a problem is named."""
+    from ..core.clock import Clock
+    from ..data.fixtures import FixtureError, load_fixtures
+
+    try:
+        recorder.write(directory)
+    except OSError as exc:
+        return f"Recording not written: {directory}: {exc.strerror or exc}"
+    kept = f"Recorded {len(recorder.calls)} call tracking(s) into {directory}"
+    if recorder.skipped:
+        kept += f" ({recorder.skipped} more beyond --record-limit were not kept)"
+    try:
+        load_fixtures(directory, spec, Clock(None).started)
+    except FixtureError as exc:
+        return f"{kept}; they do not load as fixtures: {exc}"
+    return kept + "; they load as fixtures (mockserver serve --fixtures " + f"{directory})."
 
 
 def _unusable(args: argparse.Namespace) -> str:
@@ -109,7 +137,7 @@ def _unusable(args: argparse.Namespace) -> str:
         return f"--upstream must be an http(s) URL, not {args.upstream!r}"
     if url.query or url.fragment:
         return "--upstream takes no query or fragment"
-    for name in ("timeout", "max_body", "max_response", "threads"):
+    for name in ("timeout", "max_body", "max_response", "threads", "record_limit"):
         if getattr(args, name) <= 0:
             return f"--{name.replace('_', '-')} must be positive"
     if not 0 <= args.port <= 65535:
