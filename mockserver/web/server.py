@@ -71,6 +71,15 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     error_task_class = JsonErrorTask
     receiving_since: float | None = None
 
+    def send_continue(self) -> None:
+        """waitress answers ``Expect: 100-continue`` by waiting for a body, even when the
+        request has none (a GET, ``Content-Length: 0``): the client then hangs until the
+        body timeout. A request that is already whole gets its answer instead."""
+        if self.request is not None and self.request.completed:
+            self.request.expect_continue = False
+            return
+        super().send_continue()
+
     def received(self, data: bytes) -> bool:
         if self.request is None and data:
             self.receiving_since = time.monotonic()

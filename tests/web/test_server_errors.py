@@ -58,3 +58,17 @@ def test_waitress_errors_are_json(server: RunningServer, raw: bytes, status: str
     assert ERROR.is_valid(document)
     assert document["code"] == int(status.split()[1])
     assert document["message"].startswith(message)
+
+
+@pytest.mark.parametrize("request_head", [
+    b"GET /__mock/health HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+    b"POST /__mock/reset HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 0\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+])
+def test_expect_continue_without_a_body_is_answered_not_left_waiting(
+        server: RunningServer, request_head: bytes) -> None:
+    """waitress would answer "100 Continue" and wait for a body that never comes; the
+    socket's 10-second timeout fails this test if the answer does not come first."""
+    status, headers, body = exchange(server, request_head)
+    assert (status, headers["content-type"]) == ("HTTP/1.1 200 OK", "application/json")
+    assert json.loads(body)["status"] in ("ok", "reset")
