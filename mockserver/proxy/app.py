@@ -90,7 +90,7 @@ class ProxyApp:
                 self.recorder.observe(op.operation_id, exchange)
         reason = answer.reason or HTTP_STATUS_CODES.get(answer.status, "")
         start_response(f"{answer.status} {reason}".strip(),
-                       [*answer.headers.items(), ("Content-Length", str(len(answer.body)))])
+                       [*answer.headers.items(), ("Content-Length", answer.content_length)])
         return [answer.body]
 
     def _refusal(self, op: Operation | None, method: str, body: bytes) -> Problem | None:

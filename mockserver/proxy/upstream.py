@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import requests
 from werkzeug.datastructures import Headers
 
-# RFC 9110 7.6.1, and what the proxy recomputes itself (Host, Content-Length).
+# RFC 9110 7.6.1, and what the proxy settles itself: Host, Content-Length, and Expect (it
+# has the whole body before it forwards any of it).
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate",
                         "proxy-authorization", "proxy-connection", "te", "trailer", "trailers",
-                        "transfer-encoding", "upgrade", "host", "content-length"})
+                        "transfer-encoding", "upgrade", "host", "content-length", "expect"})
 CHUNK = 1 << 16
 
 
@@ -42,6 +43,11 @@ class Answer:
     reason: str
     headers: Headers  # hop-by-hop ones removed
     body: bytes  # as sent (still encoded)
+    head_length: str | None = None  # a HEAD answer's Content-Length: the GET body's
+
+    @property
+    def content_length(self) -> str:
+        return self.head_length if self.head_length is not None else str(len(self.body))
 
     def decoded(self, limit: int) -> bytes:
         """The body without its Content-Encoding (gzip, deflate), at most ``limit`` bytes."""
@@ -87,8 +93,10 @@ class Upstream:
             ) as response:
                 content = self._read(response)
                 headers = Headers(list(response.raw.headers.items()))  # repeated ones kept
-                return Answer(response.status_code, response.reason or "", end_to_end(headers),
-                              content)
+                length = headers.get("Content-Length") if method == "HEAD" else None
+                kept = end_to_end(headers)
+                return Answer(response.status_code, response.reason or "", kept, content,
+                              length)
         except requests.Timeout as exc:
             raise UpstreamTimeout(f"no answer within {self.timeout:g} s") from exc
         except requests.RequestException as exc:

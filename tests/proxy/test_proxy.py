@@ -174,6 +174,22 @@ def test_a_realistic_client_through_the_proxy_to_the_mock_finds_nothing(
     assert "admin-token" not in p.summary + ledger_file.read_text() + junit.read_text()
 
 
+def test_bytes_and_headers_pass_unchanged_and_head_keeps_its_length(
+        mock: RunningServer) -> None:
+    query = {"per_page": 7, "sort": "id"}
+    direct = requests.get(f"{mock.url}/calltrackings", params=query, headers=ADMIN, timeout=30)
+    with proxy(mock.url) as p:
+        through = p.get("/calltrackings", params=query, headers={
+            **ADMIN, "Expect": "100-continue", "Connection": "keep-alive, X-Hop",
+            "X-Hop": "dropped"})
+        head = p.request("HEAD", "/calltrackings", params=query)
+    assert through.status_code == 200 and through.content == direct.content
+    assert through.headers["Content-Type"] == direct.headers["Content-Type"]
+    assert int(through.headers["Content-Length"]) == len(direct.content)
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["Content-Length"]) == len(direct.content)
+
+
 @pytest.fixture
 def drifted() -> Iterator[tuple[str, DriftedDeployment]]:
     deployment = DriftedDeployment()
