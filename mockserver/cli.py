@@ -148,6 +148,8 @@ def serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     server.install_signal_handlers(on_signal=state["delays"].cancel)
+    for validator in state["validators"]:
+        validator.warm_up()
     log_start(settings, server)
     if settings.log_format == "text":  # in JSON mode every line the process writes is JSON
         print_banner(app, server)

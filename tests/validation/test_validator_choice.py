@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import ROOT, auth, make_app, start_server
 
-from mockserver.core.spec import Spec
+from mockserver.core.spec import ADMIN_SPEC, AUTH_SPEC, Spec
 from mockserver.settings import Settings
 from mockserver.validation.compiled import CompiledValidator, UncheckedValidator
 from mockserver.validation.reference import OpenApiCoreValidator
@@ -107,3 +107,20 @@ def test_a_malformed_content_type_parameter_gets_415_not_500() -> None:
         "message": "The Content-Type parameters are malformed: 'application/json;x'; "
                    "each must be name=value.",
     }
+
+
+def test_warm_up_builds_openapi_core_before_any_invalid_request() -> None:
+    validator = CompiledValidator(Spec.load())
+    assert validator._reference is None  # lazy: a valid-only run never builds it
+    validator.warm_up().join(timeout=60)
+    built = validator._reference
+    assert isinstance(built, OpenApiCoreValidator)
+    assert validator.reference is built  # the invalid request finds it ready
+
+
+def test_serve_warms_up_every_fast_validator() -> None:
+    app = make_app()
+    warmed = app.extensions["mockserver"]["validators"]
+    assert len(warmed) == 3 and all(isinstance(v, CompiledValidator) for v in warmed)
+    assert {v.spec.document["info"]["title"] for v in warmed} == {
+        Spec.load(path).document["info"]["title"] for path in (None, ADMIN_SPEC, AUTH_SPEC)}
