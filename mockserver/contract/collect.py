@@ -99,7 +99,7 @@ class Collector:
             Kind.FILTER_IGNORED, rule.operation_id, label,
             f"{rule.parameter}={value} not applied", status=status,
             inputs=(Input("query", rule.parameter),), detail=describe(rule, value, wrong),
-            request=f"{request} -> {status}", response=_cut(body), check=CHECK_NAME,
+            request=f"{request} -> {status}", response=cut(body), check=CHECK_NAME,
             phase="filter probe", key=(Kind.FILTER_IGNORED.name, label, rule.parameter),
         ))
 
@@ -181,7 +181,7 @@ class Collector:
                             key=(Kind.RESPONSE_SCHEMA.name, base["label"], where,
                                  str(failure.schema_path[-1:])), **base)]
         return [
-            Finding(Kind.RESPONSE_SCHEMA, title=f"{_where(chain)}: {message}",
+            Finding(Kind.RESPONSE_SCHEMA, title=f"{schema_place(chain)}: {message}",
                     schema_path=chain, key=(Kind.RESPONSE_SCHEMA.name, chain[-1], keyword),
                     **{**base, "detail": f"{message} (at /{instance})"})
             for chain, keyword, message, instance in errors
@@ -267,14 +267,14 @@ def _request_line(case: Case, response: Any) -> str:
 def _excerpt(response: Any) -> str:
     if response is None or not response.content:
         return ""
-    return _cut(response.text_lossy())
+    return cut(response.text_lossy())
 
 
-def _cut(text: str) -> str:
+def cut(text: str) -> str:
     return text if len(text) <= EXCERPT else text[:EXCERPT] + "..."
 
 
-def _where(chain: tuple[str, ...]) -> str:
+def schema_place(chain: tuple[str, ...]) -> str:
     """``#/components/schemas/CallTracking/properties/call_time`` -> ``CallTracking.call_time``."""
     last = chain[-1].split("/")
     for marker in ("schemas", "responses", "parameters"):

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import MultiDict
 
 from ..contract.assumptions import JSON, AssumptionIndex, join
 from ..contract.classify import Finding, Input, Kind
-from ..contract.collect import Collector, _where
+from ..contract.collect import Collector, schema_place
 from ..contract.filters import EnumFilter, describe, enum_filters, items_not_matching
 from ..core.errors import ApiError, Problem
 from ..core.http import HttpRequest
@@ -105,7 +104,7 @@ class Inspector:
                           exchange: Exchange) -> list[Problem]:
         request = HttpRequest(
             method=op.method.lower(), path=exchange.path, path_pattern=op.path,
-            host_url="http://proxy/", query=MultiDict(_pairs(exchange.query)),
+            host_url="http://proxy/", query=MultiDict(exchange.query_pairs),
             headers=exchange.headers, path_params=path_params, body=exchange.body or None,
             content_type=exchange.content_type or "application/octet-stream",
         )
@@ -118,11 +117,11 @@ class Inspector:
     def _request_nodes(self, op: Operation, exchange: Exchange) -> list[str]:
         """The parameters and body properties the request carried."""
         op_id, nodes = op.operation_id, []
-        for name, _ in _pairs(exchange.query):
+        for name, _ in exchange.query_pairs:
             nodes += self.index.parameter(op_id, "query", name)
         for name in self._header_parameters(op, exchange):
             nodes += self.index.parameter(op_id, "header", name)
-        body = exchange.request_json()
+        body = exchange.request_json
         if isinstance(body, dict):
             for name in body:
                 nodes += self.index.body_property(op_id, str(name))
@@ -154,9 +153,9 @@ class Inspector:
         return found
 
     def _present(self, op: Operation, exchange: Exchange) -> tuple[Input, ...]:
-        inputs = [Input("query", name) for name, _ in _pairs(exchange.query)]
+        inputs = [Input("query", name) for name, _ in exchange.query_pairs]
         inputs += [Input("header", name) for name in self._header_parameters(op, exchange)]
-        body = exchange.request_json()
+        body = exchange.request_json
         if isinstance(body, dict):
             inputs += [Input("body", str(name)) for name in body]
         return tuple(dict.fromkeys(inputs))
@@ -172,8 +171,8 @@ class Inspector:
         rules = self.filters.get(op.operation_id, [])
         if not rules:
             return []
-        ok, body = exchange.response_json()
-        query = dict(_pairs(exchange.query))
+        ok, body = exchange.response_json
+        query = dict(exchange.query_pairs)
         found = []
         for rule in rules if ok else []:
             wrong = items_not_matching(rule, query, body)
@@ -182,7 +181,7 @@ class Inspector:
                 found.append(Finding(
                     Kind.FILTER_IGNORED, title=f"{rule.parameter}={value} not applied",
                     inputs=(Input("query", rule.parameter),),
-                    detail=describe(rule, value, wrong), response=_excerpt(exchange),
+                    detail=describe(rule, value, wrong), response=exchange.response_excerpt,
                     key=(Kind.FILTER_IGNORED.name, base["label"], rule.parameter), **base))
         return found
 
@@ -201,7 +200,7 @@ class Inspector:
                        f"{documented}", key=(base["label"], str(exchange.status)))]
         if exchange.response_mimetype != JSON:
             return []
-        ok, body = exchange.response_json()
+        ok, body = exchange.response_json
         if not ok:
             return [self._finding(Kind.RESPONSE_FORMAT, base, exchange,
                                   detail="the body is not JSON",
@@ -210,9 +209,9 @@ class Inspector:
         if start is not None:
             touched += self.index.schema_nodes(start, body)
         return [
-            Finding(Kind.RESPONSE_SCHEMA, title=f"{_where(chain)}: {message}",
+            Finding(Kind.RESPONSE_SCHEMA, title=f"{schema_place(chain)}: {message}",
                     schema_path=chain, detail=f"{message} (at /{instance})",
-                    response=_excerpt(exchange),
+                    response=exchange.response_excerpt,
                     key=(Kind.RESPONSE_SCHEMA.name, chain[-1], keyword), **base)
             for chain, keyword, message, instance
             in self.collector.body_errors(op.operation_id, exchange.status, body)
@@ -223,17 +222,10 @@ class Inspector:
                  key: tuple[str, ...], inputs: tuple[Input, ...] = (), detail: str = ""
                  ) -> Finding:
         return Finding(kind, title=TITLES[kind], inputs=inputs, detail=detail,
-                       response=_excerpt(exchange), key=(kind.name, *key), **base)
-
-
-def _pairs(query: str) -> list[tuple[str, str]]:
-    return parse_qsl(query, keep_blank_values=True)
+                       response=exchange.response_excerpt, key=(kind.name, *key), **base)
 
 
 def _top(problem: Problem) -> str:
     """A body problem's top-level property (``calltrackings/3`` -> ``calltrackings``)."""
     return problem.name.split("/")[0] if problem.location == "body" else problem.name
 
-
-def _excerpt(exchange: Exchange) -> str:
-    return exchange.example()["response_body"]  # type: ignore[no-any-return]

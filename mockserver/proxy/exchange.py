@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
+from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import Headers
 
-EXCERPT = 300  # characters of a body an example exchange shows
+from ..contract.collect import cut
+from ..sandbox.journal import mask_authorization
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,12 @@ class Exchange:
     def response_mimetype(self) -> str:
         return self.response_headers.get("Content-Type", "").split(";")[0].strip().lower()
 
+    # Each is read by inspection, the filter check and the recorder: decoded once.
+    @cached_property
+    def query_pairs(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query, keep_blank_values=True)
+
+    @cached_property
     def response_json(self) -> tuple[bool, Any]:
         """(True, the decoded body) or (False, None) when it is not JSON."""
         try:
@@ -47,16 +56,21 @@ class Exchange:
         except (ValueError, UnicodeDecodeError):
             return False, None
 
+    @cached_property
     def request_json(self) -> Any:
         try:
             return json.loads(self.body.decode("utf-8")) if self.body else None
         except (ValueError, UnicodeDecodeError):
             return None
 
+    @cached_property
+    def response_excerpt(self) -> str:
+        return excerpt(self.response_body)
+
     def example(self) -> dict[str, Any]:
         """The exchange as a report shows it: the token masked, bodies cut (the caller
         masks every secret it knows in the whole report as well)."""
-        headers = {k: (mask_credentials(v) if k.lower() == "authorization" else v)
+        headers = {k: (mask_authorization(v) if k.lower() == "authorization" else v)
                    for k, v in self.headers.items()
                    if k.lower() in SHOWN_REQUEST_HEADERS}
         return {
@@ -65,7 +79,7 @@ class Exchange:
             "request_body": excerpt(self.body),
             "status": self.status,
             "response_content_type": self.response_headers.get("Content-Type", ""),
-            "response_body": excerpt(self.response_body),
+            "response_body": self.response_excerpt,
         }
 
 
@@ -73,12 +87,6 @@ SHOWN_REQUEST_HEADERS = frozenset({"authorization", "content-type", "accept", "p
                                    "x-mycrm-expand-data", "user-agent"})
 
 
-def mask_credentials(value: str) -> str:
-    """``Bearer eyJ...`` -> ``Bearer ***``; a value without a scheme is masked whole."""
-    scheme, sep, secret = value.strip().partition(" ")
-    return f"{scheme} ***" if sep and secret.strip() else "***"
-
-
 def excerpt(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace")
-    return text if len(text) <= EXCERPT else text[:EXCERPT] + "..."
+    """A body's start, cut as the contract runner cuts its evidence."""
+    return cut(body.decode("utf-8", errors="replace"))

@@ -52,7 +52,7 @@ class Recorder:
     def observe(self, operation_id: str, exchange: Exchange) -> None:
         if operation_id != LIST or exchange.status != 200:
             return
-        ok, body = exchange.response_json()
+        ok, body = exchange.response_json
         items = body.get("call_trackings") if ok and isinstance(body, dict) else None
         if not isinstance(items, list):
             return

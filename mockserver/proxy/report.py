@@ -13,7 +13,8 @@ from .observations import Ledger, Observations
 
 
 def summary(seen: Observations) -> str:
-    report, ledger, data = seen.report(), seen.ledger(), seen.to_json()
+    report, data = seen.report(), seen.to_json()
+    ledger = data["ledger"]
     operations = ", ".join(f"{op} {n}" for op, n in data["by_operation"].items()) or "none"
     lines = [f"mockserver proxy: {data['exchanges']} exchange(s) with {seen.upstream} "
              f"({operations}; not described by the contract {data['undescribed']['count']})."]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.contract.collect import Collector, _where
+from mockserver.contract.collect import Collector, schema_place
 from mockserver.core.spec import Spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,4 +98,4 @@ def test_no_documented_body_no_error(collector: Collector) -> None:
     (("#/components/responses/NotFound",), "NotFound"),
 ])
 def test_where_a_schema_error_is(chain: tuple[str, ...], where: str) -> None:
-    assert _where(chain) == where
+    assert schema_place(chain) == where
