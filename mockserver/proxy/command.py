@@ -30,6 +30,8 @@ from .upstream import Upstream
 
 PROG = "mockserver proxy"
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+MASKED = 1000  # the most recent credentials kept to mask reports with (each is also
+# masked in what is stored of its own request, when it is stored)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,8 +79,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"{PROG}: cannot load the contract: {exc}", file=sys.stderr, flush=True)
         return EXIT_UNUSABLE
     upstream_url = str(args.upstream).rstrip("/")
-    masker = Masker()
-    seen = Observations(spec, upstream_url)
+    masker = Masker(limit=MASKED)
+    seen = Observations(spec, upstream_url, masker)
     recorder = Recorder(spec, args.record_limit) if args.record is not None else None
     app = ProxyApp(
         Upstream(upstream_url, args.timeout, args.max_response),

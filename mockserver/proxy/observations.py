@@ -3,7 +3,8 @@ classified (the contract runner's ``Grouper``), one redacted example exchange pe
 the assumption ledger, the requests refused, the upstream's failures.
 
 Nothing here grows with the traffic: groups are capped (``MAX_GROUPS``; more are counted),
-examples are one per group, refusals and upstream failures keep their last few.
+examples are one per group, refusals and upstream failures keep their last few. What is
+kept is masked as it is stored (``mask``), while the request's own credential is known.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
@@ -32,8 +35,9 @@ class Ledger(StrEnum):
 
 
 class Observations:
-    def __init__(self, spec: Spec, upstream: str) -> None:
+    def __init__(self, spec: Spec, upstream: str, mask: Callable[[str], str] = str) -> None:
         self.spec = spec
+        self.mask = mask
         self.upstream = upstream
         self.index = AssumptionIndex(spec)
         self.assumed = self.index.all_assumed()
@@ -68,9 +72,12 @@ class Observations:
         if known >= MAX_GROUPS:
             self.dropped_findings += 1
             return
+        mask = self.mask
+        finding = replace(finding, title=mask(finding.title), detail=mask(finding.detail),
+                          request=mask(finding.request), response=mask(finding.response))
         group, classification = self._grouper.add(finding)
         if len(self._grouper.groups) > known:
-            self.examples[id(group)] = exchange.example()
+            self.examples[id(group)] = _masked(exchange.example(), mask)
         for pointer in classification.assumed:
             self.refuted.setdefault(pointer, {"finding": group.headline,
                                               "request": finding.request,
@@ -81,18 +88,18 @@ class Observations:
         with self._lock:
             self.exchanges += 1
             self.undescribed_count += 1
-            self.undescribed.append(exchange.line)
+            self.undescribed.append(self.mask(exchange.line))
 
     def refuse(self, method: str, target: str, reason: str) -> None:
         with self._lock:
             self.refused_count += 1
-            self.refused.append({"request": f"{method} {target}", "reason": reason})
+            self.refused.append({"request": self.mask(f"{method} {target}"), "reason": reason})
 
     def upstream_failed(self, method: str, target: str, status: int, reason: str) -> None:
         with self._lock:
             self.upstream_failure_count += 1
-            self.upstream_failures.append({"request": f"{method} {target}", "status": status,
-                                           "reason": reason})
+            self.upstream_failures.append({"request": self.mask(f"{method} {target}"),
+                                           "status": status, "reason": reason})
 
     # --- reading it -------------------------------------------------------------------
 
@@ -151,3 +158,9 @@ class Observations:
             "example": self.examples.get(id(group)),
         }
 
+
+def _masked(node: Any, mask: Callable[[str], str]) -> Any:
+    """Every string of an example exchange (headers, bodies, the request line) masked."""
+    if isinstance(node, dict):
+        return {key: _masked(value, mask) for key, value in node.items()}
+    return mask(node) if isinstance(node, str) else node

@@ -156,3 +156,13 @@ def test_a_token_that_expired_during_the_run(expires_in: int | None, seconds: fl
     if expired:
         assert message == ("the token expired during the run (it lived 1800 s, the run took "
                            "1800 s): later requests were refused; shorten the run")
+
+
+def test_a_bounded_masker_keeps_the_most_recent_secrets() -> None:
+    masker = Masker(limit=2)
+    for secret in ("first-secret", "second-secret", "third-secret"):
+        masker.add(secret)
+    assert masker("first-secret second-secret third-secret") == "first-secret *** ***"
+    masker.add("second-secret")  # used again: the most recent now
+    masker.add("fourth-secret")
+    assert masker("second-secret third-secret fourth-secret") == "*** third-secret ***"
