@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -141,6 +142,10 @@ def serve(args: argparse.Namespace) -> int:
                   extra={"fields": {"event": "invalid_state"}})
         return 2
     state = app.extensions["mockserver"]
+    # The seeded records live as long as the process: keep them out of the cycle collector,
+    # whose full passes over 100,000 records would otherwise stall a request by 0.3 s.
+    gc.collect()
+    gc.freeze()
     try:
         server = Server(app, settings.host, settings.port, limits_of(settings))
     except (OSError, ValueError) as exc:  # port taken, unknown host...
@@ -148,8 +153,8 @@ def serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     server.install_signal_handlers(on_signal=state["delays"].cancel)
-    for validator in state["validators"]:
-        validator.warm_up()
+    for part in state["warm_ups"]:
+        part.warm_up()
     log_start(settings, server)
     if settings.log_format == "text":  # in JSON mode every line the process writes is JSON
         print_banner(app, server)

@@ -70,7 +70,7 @@ def shared_app() -> Flask:
 def reset_data(app: Flask) -> None:
     """Put the default session back to the seeded baseline (cheaper than a new app)."""
     store = app.extensions["mockserver"]["store"]
-    store.replace(store.session(), store.baseline.copy())
+    store.replace(store.session(), None)
 
 
 @pytest.fixture

@@ -82,13 +82,18 @@ def bulk_update_call_trackings(call: Call) -> Reply:
     targets = _targets(call, body.get("calltrackings"), UPDATE)
     changes = _planned_changes(call, body["operations"])
     now = call.clock.now()
-    records, before = data.call_trackings, {}
+    replacements: dict[int, CallTracking] = {}
+    before: dict[int, CallTracking] = {}
     for ct in targets:
         updates = {k: v for k, v in changes.items() if getattr(ct, k) != v}
         if updates:
-            records[ct.id] = replace(ct, **updates, updated_at=now)
+            replacements[ct.id] = replace(ct, **updates, updated_at=now)
             before[ct.id] = ct
+    records = data.call_trackings
     if before:
+        data = call.records.writable()
+        records = data.call_trackings
+        records.update(replacements)
         call.notify(Change(changed=frozenset(before), before=before))
     expand, unknown_expand = parse_expand(call.headers.get(EXPAND_HEADER))
     link = call.base_url, call.link_session
@@ -113,12 +118,13 @@ def delete_call_tracking(call: Call) -> Reply:
 
 
 def _delete(call: Call, targets: list[CallTracking]) -> None:
-    records = call.records.data.call_trackings
+    if not targets:
+        return
+    records = call.records.writable().call_trackings
     for ct in targets:
         del records[ct.id]
-    if targets:
-        before = {ct.id: ct for ct in targets}
-        call.notify(Change(deleted=frozenset(before), before=before))
+    before = {ct.id: ct for ct in targets}
+    call.notify(Change(deleted=frozenset(before), before=before))
 
 
 def get_call_tracking_recording(call: Call) -> Reply:

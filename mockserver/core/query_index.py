@@ -13,6 +13,8 @@ reports the change, and the index moves exactly those records. A change without 
 
 from __future__ import annotations
 
+import copy
+import threading
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -67,6 +69,12 @@ class SortedOrder:
         del self.items[bisect_left(self.items, old, key=self._stored)]
         del self.value_of[record_id]
 
+    def copy(self) -> SortedOrder:
+        """The same order, to move independently (the records themselves are shared)."""
+        made = copy.copy(self)
+        made.value_of, made.items = dict(self.value_of), list(self.items)
+        return made
+
     def place(self, ct: CallTracking) -> None:
         value = getattr(ct, self.attr)
         new = sort_key(value, ct.id, self.nullable)
@@ -94,6 +102,13 @@ class Buckets:
             return EMPTY
         return frozenset((found,)) if isinstance(found, int) else found
 
+    def copy(self) -> Buckets:
+        """The same buckets, to change independently (the sets are copied, not shared)."""
+        made = copy.copy(self)
+        made.value_of = dict(self.value_of)
+        made.ids = {v: set(i) if isinstance(i, set) else i for v, i in self.ids.items()}
+        return made
+
     def remove(self, record_id: int) -> None:
         if record_id not in self.value_of:
             return
@@ -119,21 +134,46 @@ class Buckets:
 
 
 class CallTrackingIndex:
+    """The structures built so far over one table of records.
+
+    An index may be read by many sessions at once (all those sharing the baseline): each
+    structure is built once under ``_building``, and copied under it too, so a copy never
+    meets a half-added structure. Moving records (``apply``) is for the index's one owner,
+    under its owner's lock.
+    """
+
     def __init__(self, records: dict[int, CallTracking]) -> None:
         self.records = records
         self._orders: dict[str, SortedOrder] = {}
         self._buckets: dict[str, Buckets] = {}
+        self._building = threading.Lock()
         self.last_plan = ""  # "walk", "sort" or "scan": how the last page was found
 
     def order(self, sort: str) -> SortedOrder:
-        if sort not in self._orders:
-            self._orders[sort] = SortedOrder(sort, self.records)
-        return self._orders[sort]
+        found = self._orders.get(sort)
+        if found is None:
+            with self._building:
+                found = self._orders.get(sort)
+                if found is None:
+                    found = self._orders[sort] = SortedOrder(sort, self.records)
+        return found
 
     def buckets(self, name: str) -> Buckets:
-        if name not in self._buckets:
-            self._buckets[name] = Buckets(FIELDS[name], self.records)
-        return self._buckets[name]
+        found = self._buckets.get(name)
+        if found is None:
+            with self._building:
+                found = self._buckets.get(name)
+                if found is None:
+                    found = self._buckets[name] = Buckets(FIELDS[name], self.records)
+        return found
+
+    def copy(self, records: dict[int, CallTracking]) -> CallTrackingIndex:
+        """This index over ``records``, a copy of the table it indexes, for a new owner."""
+        made = CallTrackingIndex(records)
+        with self._building:
+            made._orders = {k: order.copy() for k, order in self._orders.items()}
+            made._buckets = {k: buckets.copy() for k, buckets in self._buckets.items()}
+        return made
 
     def apply(self, change: Change) -> bool:
         """Move the changed records, drop the deleted ones, in every structure built.

@@ -163,12 +163,14 @@ class Pipeline:
     ) -> Reply:
         """The operation's real answer, computed on a throwaway copy of the session's data.
 
-        Nobody else sees the copy, so it needs no lock, and its changes are told to nobody.
+        The copy shares the session's records until it writes (then it takes its own table),
+        so it runs under the session's lock; its changes are told to nobody.
         """
         with session.lock:
-            scratch = IndexedDataset(session.data.copy())
-        call = self.call(op, request, persona, checked, scratch, scratch.changed, session.link_name)
-        return HANDLERS[op.operation_id](call)
+            scratch = IndexedDataset.sharing(session)
+            call = self.call(op, request, persona, checked, scratch, scratch.changed,
+                             session.link_name)
+            return HANDLERS[op.operation_id](call)
 
     def call(
         self,

@@ -20,6 +20,7 @@ from werkzeug.datastructures import Headers
 from .. import __version__
 from ..core.access import Personas
 from ..core.clock import UAE, format_time
+from ..core.dataset import Dataset
 from ..core.errors import BadRequest, NotFound, Problem
 from ..core.http import HttpResponse
 from ..core.operations import Reply
@@ -138,15 +139,16 @@ def reset_session(call: AdminCall) -> Reply:
         reason = f"{count} is more than the {ctx.max_reset_count} this server allows"
         raise BadRequest(f"The count is too large: at most {ctx.max_reset_count} "
                          "(--max-reset-count).", [Problem("body", "count", reason)])
+    data: Dataset | None = None  # None: share the baseline again
     if seed is None and count is None:
-        data, seed = ctx.store.baseline.copy(), ctx.seed
+        seed = ctx.seed
     else:
         seed = ctx.seed if seed is None else seed
         count = ctx.count if count is None else count
         data = generate(seed, count, ctx.fixtures, now=ctx.now, history_days=ctx.history_days)
     ctx.store.replace(call.session, data, seed=seed)
     return Reply(200, {"status": "reset", "session": call.session.name, "seed": seed,
-                       "counts": data.counts()})
+                       "counts": (data or ctx.store.baseline).counts()})
 
 
 def export_session_state(call: AdminCall) -> Reply:
@@ -163,7 +165,7 @@ def import_session_state(call: AdminCall) -> Reply:
         raise import_error(exc) from exc
     ctx.store.replace(call.session, data)
     return Reply(200, {"status": "imported", "session": call.session.name,
-                       "counts": data.counts()})
+                       "counts": (data or ctx.store.baseline).counts()})
 
 
 def list_requests(call: AdminCall) -> Reply:

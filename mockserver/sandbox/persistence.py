@@ -28,7 +28,7 @@ def persist_default_session(
     loaded = state_file.load(spec, personas)
     default = store.session(DEFAULT_SESSION)
     if loaded is not None:
-        default.data = loaded
+        default.own(loaded)
         log.info("state loaded from %s", state_file.path)
     else:
         state_file.save(default.data)

@@ -110,9 +110,10 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
             None if state_file is None else lambda: save_default_session(state_file, store)
         ),
         "started": context.started,
-        # what `serve` warms up once it listens (openapi-core behind the fast validators)
-        "validators": [v for v in (validator, admin_validator, auth_validator)
-                       if hasattr(v, "warm_up")],
+        # what `serve` warms up once it listens: openapi-core behind the fast validators,
+        # the baseline's list order
+        "warm_ups": [v for v in (validator, admin_validator, auth_validator, store)
+                     if hasattr(v, "warm_up")],
     }
     app.before_request(mark_arrival)  # first: durations include a preflight's answer
     cors.init_app(app)

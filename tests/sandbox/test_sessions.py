@@ -7,9 +7,16 @@ import pytest
 from conftest import PINNED_NOW, RunningServer, start_server
 from helpers import Api, wait_until
 
+from mockserver.core.clock import Clock
 from mockserver.core.dataset import Dataset
-from mockserver.core.errors import BadRequest
+from mockserver.core.errors import BadRequest, ServiceUnavailable
+from mockserver.core.query_index import Change
+from mockserver.core.spec import Spec
+from mockserver.data.fixtures import load_fixtures
+from mockserver.data.seed import generate
 from mockserver.sandbox.sessions import DEFAULT_SESSION, Store, session_name
+from mockserver.settings import Settings, default_fixtures_dir
+from mockserver.web.app import create_app
 
 
 def seen_of(api: Api, record_id: int) -> bool:
@@ -192,3 +199,73 @@ def test_session_name_error_names_the_parameter() -> None:
         session_name("a b", "query", "session")
     assert failure.value.body()["errors"][0]["in"] == "query"
     assert failure.value.body()["errors"][0]["name"] == "session"
+
+
+def seeded_store(count: int = 60) -> Store:
+    return Store(generate(5, count, load_fixtures(default_fixtures_dir(), Spec.load(),
+                                                  Clock(PINNED_NOW).started),
+                          now=Clock(PINNED_NOW).started, history_days=730))
+
+
+def test_sessions_share_the_baseline_until_one_writes() -> None:
+    store = seeded_store()
+    sessions = [store.session(f"qa-{i}") for i in range(50)]
+    assert all(s.data is store.baseline for s in sessions)
+    assert all(s.shares is store.shared_baseline for s in [store.session(), *sessions])
+    before = dict(store.baseline.call_trackings)
+    writer = sessions[7]
+    records = writer.writable().call_trackings
+    first = min(records)
+    del records[first]
+    store.notify(writer, Change(deleted=frozenset({first}), before={first: before[first]}))
+    assert first not in writer.data.call_trackings
+    assert store.baseline.call_trackings == before
+    assert all(s.data is store.baseline for s in sessions if s is not writer)
+    assert first in store.session("qa-new").data.call_trackings
+
+
+def test_a_reset_to_the_baseline_shares_it_again_and_a_refused_one_changes_nothing() -> None:
+    store = seeded_store()
+    session = store.session("qa")
+    session.writable()
+    own = session.data
+    store.replace(session, None)
+    assert session.data is store.baseline and session.shares is store.shared_baseline
+
+    def refuse(_: object) -> None:
+        raise ServiceUnavailable("the disk is full")
+
+    store.on_change = refuse
+    other = Dataset(users=dict(store.baseline.users))
+    with pytest.raises(ServiceUnavailable):
+        store.replace(session, other)
+    assert session.shares is store.shared_baseline  # still sharing, as before the attempt
+    session.own(own)
+    with pytest.raises(ServiceUnavailable):
+        store.replace(session, None)
+    assert session.data is own and session.shares is None
+
+
+def test_a_dry_run_of_a_write_leaves_the_session_sharing_the_baseline() -> None:
+    app = create_app(Settings(now=PINNED_NOW))
+    store = app.extensions["mockserver"]["store"]
+    client = app.test_client()
+    headers = {"Authorization": "Bearer admin-token", "X-Mock-Session": "dry",
+               "Prefer": "code=200"}
+    unseen = next(ct.id for ct in store.baseline.call_trackings.values() if not ct.marked_as_seen)
+    response = client.patch("/calltrackings", headers=headers, json={
+        "calltrackings": [unseen],
+        "operations": [{"op": "replace", "path": "/seen", "value": True}]})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["call_trackings"][0]["marked_as_seen"] is True
+    session = store.find("dry")
+    assert session.data is store.baseline and session.shares is store.shared_baseline
+    assert store.baseline.call_trackings[unseen].marked_as_seen is False
+
+
+def test_warming_up_builds_the_shared_default_order_once_for_every_session() -> None:
+    store = seeded_store()
+    store.warm_up().join(timeout=60)
+    built = store.shared_baseline.call_tracking_index().order("id")
+    assert [ct.id for ct in built.items] == sorted(store.baseline.call_trackings)
+    assert store.session("qa").call_tracking_index().order("id") is built
