@@ -134,6 +134,10 @@ class Settings:
         "requests held by a delay at once (each on a thread of its own); more get 503",
         default=32, minimum=1, maximum=1000,
     )
+    response_cache: int = _opt(
+        "checked answers to repeated reads kept for reuse until the data, the caller or the "
+        "request changes (0: none)", default=2048, minimum=0, maximum=100_000,
+    )
     max_reset_count: int = _opt(
         "largest count a POST /__mock/reset may generate", default=10_000, minimum=0,
     )

@@ -30,6 +30,7 @@ class HttpRequest:
     path_params: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     content_type: str = "application/octet-stream"
+    query_string: str | None = None  # as sent (Latin-1), when the server said; else unknown
     _parameters: RequestParameters | None = field(default=None, init=False, repr=False)
 
     @property

@@ -1,5 +1,6 @@
 """The request pipeline: the session, faults and overrides, then authenticate, authorise,
-read/validate, handle, and check the reply.
+read/validate, handle, and check the reply; a read answered and checked before is reused
+(``response_cache``) until anything that shapes it changes.
 
 This is the mock without a web server: it takes an ``HttpRequest`` for a known operation
 and returns an ``HttpResponse``. Each step is a short method, so a reader can follow a
@@ -11,7 +12,7 @@ steps (``validation.request_body``, ``core.responses``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
 
@@ -37,6 +38,7 @@ from ..sandbox.prefer import forced_error, forced_reply, parse_prefer
 from ..sandbox.sessions import SESSION_HEADER, Session, Store, session_name
 from ..validation.request_body import read_request
 from ..validation.validator import CheckedRequest, Validator
+from .response_cache import ResponseCache
 
 log = logging.getLogger("mockserver")
 
@@ -63,7 +65,14 @@ class Pipeline:
         spec: Spec,
         max_delay_ms: int = 30_000,
         delays: Delays | None = None,
+        cache: ResponseCache | None = None,
     ) -> None:
+        self.cache = cache  # None: every read is answered afresh
+        self._declared_headers = {
+            op.operation_id: tuple(p["name"] for p in spec.parameters(op.method, op.path)
+                                   if p.get("in") == "header")
+            for op in spec.operations.values()
+        }
         self.store = store
         self.callers = callers
         self.validator = validator
@@ -91,6 +100,11 @@ class Pipeline:
             if fault.error_status is not None:
                 raise forced_error(fault.error_status, injected_message(fault.error_status))
             self.authorise(op, persona)
+            cacheable = prefer.code is None and self.cacheable(op, request)
+            if cacheable:
+                cached = self.cached(op, request, persona, session, session.version)
+                if cached is not None:
+                    return self._outcome(cached, persona, None, name, fault)
             checked = self.read(op, request)
             if prefer.code is not None:
                 reply = forced_reply(
@@ -98,9 +112,11 @@ class Pipeline:
                     lambda: self.run_on_copy(op, request, persona, checked, session),
                 )
             else:
-                reply = self.run(op, request, persona, checked, session)
+                reply, version = self.run(op, request, persona, checked, session)
             response = respond(reply)
             self.check_response(request, response)
+            if cacheable and response.status_code == 200:
+                self.keep(op, request, persona, session, version, response)
             return self._outcome(response, persona, None, name, fault)
         except ContractViolation as exc:
             log.error("contract violation in %s %s: %s", op.method, request.path, exc.message)
@@ -146,12 +162,46 @@ class Pipeline:
         persona: Persona,
         checked: CheckedRequest,
         session: Session,
-    ) -> Reply:
-        """The operation on the session's data, under its lock; the store hears of changes."""
+    ) -> tuple[Reply, int]:
+        """The operation on the session's data, under its lock; the store hears of changes.
+
+        Also the version of the data the reply was made from (what a cached copy is kept
+        under): read under the same lock, so no change can come between the two.
+        """
         notify = partial(self.store.notify, session)
         call = self.call(op, request, persona, checked, session, notify, session.link_name)
         with session.lock:
-            return HANDLERS[op.operation_id](call)
+            version = session.version
+            return HANDLERS[op.operation_id](call), version
+
+    # --- the response cache: see response_cache.py for why each part of the key is there
+
+    def cacheable(self, op: Operation, request: HttpRequest) -> bool:
+        return (self.cache is not None and op.method == "GET" and not request.body
+                and request.query_string is not None)
+
+    def cache_key(
+        self, op: Operation, request: HttpRequest, persona: Persona, session: Session,
+        version: int,
+    ) -> Hashable:
+        headers = tuple(tuple(request.headers.getlist(h))
+                        for h in self._declared_headers[op.operation_id])
+        return (session.uid, version, op.operation_id, request.path, request.query_string,
+                persona, request.host_url, headers)
+
+    def cached(
+        self, op: Operation, request: HttpRequest, persona: Persona, session: Session,
+        version: int,
+    ) -> HttpResponse | None:
+        assert self.cache is not None
+        return self.cache.get(self.cache_key(op, request, persona, session, version))
+
+    def keep(
+        self, op: Operation, request: HttpRequest, persona: Persona, session: Session,
+        version: int, response: HttpResponse,
+    ) -> None:
+        assert self.cache is not None
+        self.cache.put(self.cache_key(op, request, persona, session, version), response)
 
     def run_on_copy(
         self,

@@ -11,6 +11,7 @@ exhaust memory.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -29,6 +30,7 @@ SESSION_HEADER = "X-Mock-Session"
 # Names appear in URLs, logs and file names: keep them short and plain.
 SESSION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _SESSION_NAME = re.compile(SESSION_NAME_PATTERN)
+_SESSION_NUMBERS = itertools.count(1)
 
 
 def session_name(value: str | None, location: str = "header", name: str = SESSION_HEADER) -> str:
@@ -66,6 +68,7 @@ class Session(IndexedDataset):
         self.faults = Faults(seed, name)
         self.lock = threading.RLock()
         self.last_used = time.monotonic() if last_used is None else last_used
+        self.uid = next(_SESSION_NUMBERS)  # never reused: a remade session is another one
 
     @property
     def link_name(self) -> str | None:

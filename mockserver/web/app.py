@@ -27,6 +27,7 @@ from ..identity.keys import KeyProblem, SigningKey
 from ..identity.tokens import ISSUER, Tokens
 from ..pipeline.admin import AdminPipeline
 from ..pipeline.api import Pipeline
+from ..pipeline.response_cache import ResponseCache
 from ..pipeline.token import TokenPipeline
 from ..sandbox.admin_operations import AdminContext
 from ..sandbox.delays import Delays
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
         spec,
         settings.max_delay_ms,
         delays,
+        ResponseCache(settings.response_cache) if settings.response_cache else None,
     )
     admin_spec = Spec.load(ADMIN_SPEC)
     admin_validator = checking_validator(settings, admin_spec)  # never off: it guards state

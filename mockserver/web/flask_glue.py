@@ -36,6 +36,7 @@ def to_http_request(op: Operation, path_params: dict[str, str]) -> HttpRequest:
         path_params=path_params,
         body=request.get_data(cache=True),
         content_type=request.content_type or "",
+        query_string=request.query_string.decode("latin-1"),
     )
 
 
