@@ -20,7 +20,7 @@ from .settings import ENV_PREFIX, Settings, base_type
 
 if TYPE_CHECKING:
     from .web.server import Limits
-from .web.logs import configure_logging
+from .web.logs import configure_logging, flush_logs
 
 log = logging.getLogger("mockserver")
 
@@ -159,6 +159,7 @@ def serve(args: argparse.Namespace) -> int:
     if settings.log_format == "text":  # in JSON mode every line the process writes is JSON
         print_banner(app, server)
     server.serve(on_stop=state["save_state"])
+    flush_logs()  # the stop's last lines are out before the process says it is done
     return 0
 
 

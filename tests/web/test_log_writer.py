@@ -1,0 +1,86 @@
+"""The background log writer: every line, in order, written by its own thread; bounded while
+the stream is stuck; ``flush`` waits for what was logged; a broken stream breaks nothing."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+
+from mockserver.web.logs import BackgroundWriter, TextFormatter
+
+
+class StuckStream(io.StringIO):
+    """A stream whose writes wait until ``release`` is set; counts its write calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.writing = threading.Event()
+        self.calls = 0
+
+    def write(self, text: str) -> int:
+        self.writing.set()
+        self.release.wait(timeout=30)
+        self.calls += 1
+        return super().write(text)
+
+
+def logger_to(handler: logging.Handler, name: str) -> logging.Logger:
+    handler.setFormatter(TextFormatter("%(message)s"))
+    logger = logging.getLogger(f"test-writer-{name}")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    return logger
+
+
+def test_every_line_in_order_and_flush_waits_for_them() -> None:
+    stream = io.StringIO()
+    handler = BackgroundWriter(stream)
+    logger = logger_to(handler, "order")
+    for number in range(2000):
+        logger.info("line %d", number)
+    handler.flush()
+    assert stream.getvalue() == "".join(f"line {n}\n" for n in range(2000))
+
+
+def test_lines_waiting_are_written_in_one_call_and_the_queue_is_bounded() -> None:
+    stream = StuckStream()
+    handler = BackgroundWriter(stream, limit=5)
+    logger = logger_to(handler, "bounded")
+    logger.info("first")
+    assert stream.writing.wait(timeout=10)  # the writer holds "first", stuck in write()
+    for number in range(5):
+        logger.info("queued %d", number)  # fills the queue to its limit
+    blocked = threading.Thread(target=logger.info, args=("sixth",))
+    blocked.start()
+    blocked.join(timeout=0.5)
+    assert blocked.is_alive()  # no room: the caller waits, memory stays bounded
+    assert len(handler._lines) == 5
+    stream.release.set()
+    blocked.join(timeout=10)
+    handler.flush()
+    expected = ["first", *(f"queued {n}" for n in range(5)), "sixth"]
+    assert stream.getvalue() == "".join(f"{line}\n" for line in expected)
+    assert stream.calls <= 3  # "first", then the waiting lines together (then "sixth")
+
+
+def test_a_broken_stream_neither_fails_the_caller_nor_stops_the_writer() -> None:
+    class Broken(io.StringIO):
+        fail = True
+
+        def write(self, text: str) -> int:
+            if self.fail:
+                self.fail = False
+                raise BrokenPipeError("gone")
+            return super().write(text)
+
+    stream = Broken()
+    handler = BackgroundWriter(stream)
+    logger = logger_to(handler, "broken")
+    logger.info("lost")
+    handler.flush()
+    logger.info("kept")
+    handler.flush()
+    assert stream.getvalue() == "kept\n"
