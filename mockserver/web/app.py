@@ -8,10 +8,12 @@ this edge: it maps URLs to operations, enforces the body limit, and turns the pi
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from ..core.access import Personas
 from ..core.clock import Clock
@@ -38,6 +40,7 @@ from ..validation.reference import OpenApiCoreValidator
 from ..validation.validator import Validator
 from . import admin_routes, auth_routes, cors, docs
 from .dashboard import dashboard_page
+from .fast_path import FastPath
 from .flask_glue import (
     NOTED_KEY,
     Answer,
@@ -128,6 +131,9 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     docs.init_app(app, spec, personas)
     _add_error_handlers(app)
     app.after_request(_note_the_rest)
+    observers = app.extensions["mockserver"]["observers"]
+    app.wsgi_app = FastPath(  # type: ignore[method-assign]
+        app.wsgi_app, spec, partial(answer_api, pipeline, observers), settings.max_body)
     return app
 
 
@@ -199,23 +205,36 @@ def _make_view(pipeline: Pipeline, methods: dict[str, Operation]) -> Any:
         op = methods.get(request.method) or methods["GET"]  # HEAD is served as GET
         if not request.host:  # werkzeug's answer to a Host header with invalid characters
             raise BadRequest("The Host header is not a valid host name: URLs cannot be built.")
-        outcome = pipeline.handle(op, to_http_request(op, path_params))
-        error = outcome.error
-        note_request(
-            None if outcome.response is None else outcome.response.status_code,
-            outcome.session or DEFAULT_SESSION,
-            op.operation_id,
-            persona=outcome.persona.name if outcome.persona is not None else None,
-            problems=tuple(error.problems) if error is not None else (),
-            fault=outcome.fault,
-            error=error.message if error is not None else None,
-            response=None if outcome.response is None else Answer.of(outcome.response),
-        )
-        if outcome.response is None:
-            return drop_connection()
-        return to_flask(outcome.response)
+        state = current_app.extensions["mockserver"]
+        return answer_api(pipeline, state["observers"], op, path_params,
+                          request._get_current_object())  # type: ignore[attr-defined]
 
     return view
+
+
+def answer_api(
+    pipeline: Pipeline, observers: list[Any], op: Operation, path_params: dict[str, str],
+    req: WerkzeugRequest,
+) -> Response:
+    """An API request through the pipeline, noted for the log and the journal: the body of
+    the Flask view, and all of what the fast path (``fast_path``) does for a request."""
+    outcome = pipeline.handle(op, to_http_request(op, path_params, req))
+    error = outcome.error
+    note_request(
+        None if outcome.response is None else outcome.response.status_code,
+        outcome.session or DEFAULT_SESSION,
+        op.operation_id,
+        persona=outcome.persona.name if outcome.persona is not None else None,
+        problems=tuple(error.problems) if error is not None else (),
+        fault=outcome.fault,
+        error=error.message if error is not None else None,
+        response=None if outcome.response is None else Answer.of(outcome.response),
+        req=req,
+        observers=observers,
+    )
+    if outcome.response is None:
+        return drop_connection(req.environ)
+    return to_flask(outcome.response)
 
 
 def _add_error_handlers(app: Flask) -> None:

@@ -25,14 +25,19 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def add_cors_headers(response: Response) -> Response:
-        origin = request.headers.get("Origin")
-        if origin is None:
-            return response
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Vary"] = "Origin"
-        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
-            response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
-            response.headers["Access-Control-Max-Age"] = "600"
+        for name, value in cors_headers(request.headers.get("Origin"), request.method):
+            response.headers[name] = value
         return response
+
+
+def cors_headers(origin: str | None, method: str) -> list[tuple[str, str]]:
+    """The CORS headers of an answer to a request from ``origin`` (none without one)."""
+    if origin is None:
+        return []
+    headers = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"),
+               ("Access-Control-Expose-Headers", EXPOSED_HEADERS)]
+    if method == "OPTIONS":
+        headers += [("Access-Control-Allow-Methods", ALLOWED_METHODS),
+                    ("Access-Control-Allow-Headers", ALLOWED_HEADERS),
+                    ("Access-Control-Max-Age", "600")]
+    return headers

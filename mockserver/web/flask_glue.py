@@ -12,10 +12,13 @@ from typing import Any
 
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from ..core.errors import Problem, shorten
 from ..core.http import HttpRequest, HttpResponse, RequestRecord
 from ..core.spec import Operation
+
+flask_request = request  # note_request's default, under a name its parameter does not hide
 
 DROP_KEY = "mockserver.drop_connection"  # set in the WSGI environ; the server acts on it
 NOTED_KEY = "mockserver.noted"  # set once the request's record went to the observers
@@ -25,18 +28,23 @@ TEXT_KEPT, HEADER_KEPT, MAX_HEADERS, BODY_KEPT = 1024, 256, 64, 1024
 RESPONSE_KEPT = 4096  # bytes of a response body a record keeps
 
 
-def to_http_request(op: Operation, path_params: dict[str, str]) -> HttpRequest:
+def to_http_request(
+    op: Operation, path_params: dict[str, str], req: WerkzeugRequest | None = None
+) -> HttpRequest:
+    """The framework-free request; ``req`` is Flask's current request unless given (the
+    fast path hands over the werkzeug request it made)."""
+    req = req or request
     return HttpRequest(
         method=op.method.lower(),
-        path=request.path,
+        path=req.path,
         path_pattern=op.path,
-        host_url=request.host_url,
-        query=request.args,
-        headers=request.headers,  # type: ignore[arg-type]
+        host_url=req.host_url,
+        query=req.args,
+        headers=req.headers,  # type: ignore[arg-type]
         path_params=path_params,
-        body=request.get_data(cache=True),
-        content_type=request.content_type or "",
-        query_string=request.query_string.decode("latin-1"),
+        body=req.get_data(cache=True),
+        content_type=req.content_type or "",
+        query_string=req.query_string.decode("latin-1"),
     )
 
 
@@ -49,21 +57,22 @@ def to_flask(response: HttpResponse) -> Response:
     )
 
 
-def drop_connection() -> Response:
+def drop_connection(environ: dict[str, Any]) -> Response:
     """Ask the server to close the connection without answering (see ``server``).
 
     Served by waitress, the client sees the connection closed and no response at all. A
     server without that support (Flask's test client) gets this 500 instead.
     """
-    request.environ[DROP_KEY] = True
+    environ[DROP_KEY] = True
     return Response(b'{"code":500,"message":"The connection was dropped on purpose."}', 500,
                     content_type="application/json")
 
 
-def mark_arrival() -> None:
+def mark_arrival(environ: dict[str, Any] | None = None) -> None:
     """Stamp the request on arrival, so durations include faults' and overrides' delays."""
-    request.environ["mockserver.started"] = time.perf_counter()
-    request.environ["mockserver.received"] = time.time()
+    environ = request.environ if environ is None else environ
+    environ["mockserver.started"] = time.perf_counter()
+    environ["mockserver.received"] = time.time()
 
 
 def note_request(
@@ -77,6 +86,8 @@ def note_request(
     error: str | None = None,
     secret_body: bool = False,
     response: Answer | None = None,
+    req: WerkzeugRequest | None = None,
+    observers: list[Any] | None = None,
 ) -> None:
     """Hand the record of the current request to every observer (log line, journal).
 
@@ -85,6 +96,7 @@ def note_request(
     headers and the start of its body go into the record), None when the connection is
     dropped.
     """
+    request = req or flask_request  # the fast path gives its own; else Flask's current one
     started = request.environ.get("mockserver.started", time.perf_counter())
     try:
         body = b"" if secret_body else request.get_data(cache=True)
@@ -110,7 +122,7 @@ def note_request(
         **_answer_fields(response, keep_body=not secret_body),
     )
     request.environ[NOTED_KEY] = True
-    for observer in current_app.extensions["mockserver"]["observers"]:
+    for observer in observers or current_app.extensions["mockserver"]["observers"]:
         observer(record)
 
 
