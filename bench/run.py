@@ -1,17 +1,21 @@
-"""Benchmark the mock as a real server process and check the four performance targets.
+"""Benchmark the mock as a real server process beside its peers, and check the targets.
 
-    python bench/run.py            # the full run (`make bench`), about five minutes
+    python bench/run.py            # the full run (`make bench`), about fifteen minutes
     python bench/run.py --quick --output /tmp/perf.md --generator python   # smoke run
 
 It starts `mockserver serve` processes, drives them over HTTP with wrk (or a bounded Python
-load generator), runs Prism on the same openapi.yaml when Node is there, prints the tables
-and the targets, and writes them into docs/performance.md between the bench markers (the
-text around them is kept). Figures from one run are compared only with each other.
+load generator), runs the peers from the npm registry on the mock's own items (Prism on the
+same openapi.yaml, json-server 0.17 and 1.0 beta, Mockoon's CLI, WireMock's jar; see
+peer_servers.py) in interleaved rounds, measures sessions over large data and a default
+contract run, prints the tables and the targets, and writes them into docs/performance.md
+between the bench markers (the text around them is kept). Figures from one run are
+compared only with each other.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -21,19 +25,22 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peer_servers
 from loadgen import Load, Result, drive, wrk_path, wrk_version
 
 ROOT = Path(__file__).resolve().parent.parent
-PRISM = "@stoplight/prism-cli@5.16.0"
 START_MARK, END_MARK = "<!-- bench:start -->", "<!-- bench:end -->"
 FILTERED = "/calltrackings?filters%5Bstatus%5D=answered&sort=date&sort_order=DESC"
 SCENARIOS = [  # name, path; None means the bulk PATCH
@@ -43,6 +50,11 @@ SCENARIOS = [  # name, path; None means the bulk PATCH
     ("list, per_page=1", "/calltrackings?per_page=1"),
     ("bulk PATCH, 3 ids", None),
 ]
+ONE, FIFTY = "/calltrackings?per_page=1", "/calltrackings?per_page=50"
+PEER_ITEMS = 250  # the default data: every item the peers serve is one the mock serves
+CONTRACT_SEED = 1
+CONTRACT_BEFORE_S, CONTRACT_BEFORE_AT = 23.7, "commit cfa329d, median of 3 runs"  # before round two
+WARM_REQUESTS = 300  # requests a fresh process answers before its sessions are measured
 PACKAGES = ["flask", "werkzeug", "waitress", "openapi-core", "jsonschema-rs", "faker"]
 
 
@@ -54,7 +66,12 @@ class Plan:
     sizes: list[int]
     startup_runs: int
     generator: str
-    prism: bool
+    peers: bool
+    rounds: int = 3
+    peer_seconds: float = 8.0
+    contract: bool = True
+    sessions: int = 100
+    session_records: int = 100_000
 
 
 @dataclass
@@ -82,8 +99,12 @@ class Report:
     plan: Plan
     startup: list[float] = field(default_factory=list)
     rows: dict[tuple[str, str], Result] = field(default_factory=dict)  # (scenario, mode)
-    prism: Result | str | None = None
+    peers: dict[tuple[str, int], list[Result]] = field(default_factory=dict)  # (server, items)
+    peer_skips: dict[str, str] = field(default_factory=dict)
+    contract: dict[str, float] = field(default_factory=dict)
+    contract_phases: str = ""
     sizes: dict[int, dict[str, float]] = field(default_factory=dict)
+    sessions: dict[str, float] = field(default_factory=dict)
 
 
 # --- processes ---------------------------------------------------------------------------
@@ -117,50 +138,6 @@ def _drain(stream: object) -> None:
         pass
 
 
-def start_prism(port: int) -> Server | str:
-    """Prism's mock on the same spec, or why it cannot run here."""
-    npx = shutil.which("npx")
-    if npx is None or shutil.which("node") is None:
-        return "skipped: Node.js (npx) is not installed"
-    began = time.perf_counter()
-    process = subprocess.Popen(
-        [npx, "--yes", PRISM, "mock", "-h", "127.0.0.1", "-p", str(port), "openapi.yaml"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
-        start_new_session=True,
-    )
-    ready = threading.Event()
-    lines: list[str] = []
-
-    def watch() -> None:
-        for line in process.stdout:  # type: ignore[union-attr]
-            lines.append(line)
-            if "Prism is listening" in line:
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=watch, daemon=True).start()
-    listening = ready.wait(timeout=600) and any("Prism is listening" in line for line in lines)
-    if not listening or process.poll() is not None:
-        os.killpg(process.pid, signal.SIGTERM)
-        return "skipped: Prism did not start: " + "".join(lines[-3:]).strip()
-    server = Server(process, f"http://127.0.0.1:{port}", time.perf_counter() - began)
-    return server
-
-
-def stop_prism(server: Server) -> None:
-    os.killpg(server.process.pid, signal.SIGTERM)
-    server.process.wait(timeout=30)
-
-
-def prism_version() -> str:
-    npx = shutil.which("npx")
-    if npx is None:
-        return "not installed (no Node.js)"
-    out = subprocess.run([npx, "--yes", PRISM, "--version"], capture_output=True, text=True,
-                         timeout=600)
-    return out.stdout.strip() or "unavailable"
-
-
 def seeding(count: int) -> float:
     """Seconds to generate ``count`` call trackings, in a fresh process (imports excluded)."""
     code = (
@@ -192,16 +169,24 @@ def first_ids(server: Server, n: int = 3) -> tuple[int, ...]:
     return tuple(ct["id"] for ct in body["call_trackings"])
 
 
+def first_record(server: Server) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"{server.url}/calltrackings?per_page=1", headers={"Authorization": "Bearer admin-token"}
+    )
+    return dict(json.loads(urllib.request.urlopen(request, timeout=30).read())["call_trackings"][0])
+
+
 def load_for(server: Server, path: str | None) -> Load:
     if path is None:
         return Load(f"{server.url}/calltrackings", patch_ids=first_ids(server))
     return Load(server.url + path)
 
 
-def measure(load: Load, plan: Plan, connections: int | None = None) -> Result:
+def measure(load: Load, plan: Plan, connections: int | None = None,
+            seconds: float | None = None) -> Result:
     connections = connections or plan.connections
     drive(load, plan.warmup, connections, plan.generator)
-    return drive(load, plan.seconds, connections, plan.generator)
+    return drive(load, seconds or plan.seconds, connections, plan.generator)
 
 
 def measure_startup(report: Report) -> None:
@@ -226,18 +211,77 @@ def measure_throughput(report: Report) -> None:
         off.stop()
 
 
-def measure_prism(report: Report) -> None:
-    if not report.plan.prism:
-        report.prism = "skipped: --no-prism"
+PEER_LABEL_MOCK = "this mock, validated, rights on (default request log)"
+PEER_LABEL_QUIET = "this mock, validated, rights on (request log at WARNING)"
+
+
+def measure_peers(report: Report) -> None:
+    """The mock and every peer on the same items, in interleaved rounds (medians kept), so
+    that whatever else the machine does falls on all of them alike."""
+    plan = report.plan
+    if not plan.peers:
+        report.peer_skips["peers"] = "skipped (--no-peers or --quick)"
         return
-    prism = start_prism(port=free_port())
-    if isinstance(prism, str):
-        report.prism = prism
+    why = peer_servers.install()
+    if why is not None:
+        report.peer_skips["peers"] = f"skipped: {why}"
         return
+    logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    loud, quiet = start_mock(log=logs / "mock.log"), start_mock()
+    running: list[peer_servers.RunningPeer] = []
     try:
-        report.prism = measure(Load(prism.url + "/calltrackings?per_page=1"), report.plan)
+        items = get_json(loud, f"/calltrackings?per_page={PEER_ITEMS}")["call_trackings"]
+        answers = {path: get_bytes(loud, path) for path in (ONE, FIFTY)}
+        rows: list[tuple[str, int, Load]] = []
+        for label, server in ((PEER_LABEL_MOCK, loud), (PEER_LABEL_QUIET, quiet)):
+            for size, path in ((1, ONE), (50, FIFTY), (100, "/calltrackings")):
+                rows.append((label, size, Load(server.url + path)))
+        for peer in peer_servers.ALL:
+            started = peer_servers.start(peer, free_port(), logs / slug(peer.name),
+                                         ROOT / "openapi.yaml", answers, items)
+            if isinstance(started, str):
+                report.peer_skips[peer.name] = started
+                print(f"  {peer.name}: {started}", flush=True)
+                continue
+            running.append(started)
+            if peer.warmup:
+                drive(Load(started.url + peer.one), peer.warmup, plan.connections,
+                      plan.generator)
+            rows += [(peer.name, 1, Load(started.url + peer.one)),
+                     (peer.name, 50, Load(started.url + peer.fifty))]
+        for round_number in range(plan.rounds):
+            for label, size, load in rows:
+                result = measure(load, plan, seconds=plan.peer_seconds)
+                report.peers.setdefault((label, size), []).append(result)
+                print(f"  round {round_number + 1}: {label:<58} {size:>3} items "
+                      f"{describe(result)}", flush=True)
     finally:
-        stop_prism(prism)
+        for each in running:
+            each.stop()
+        loud.stop()
+        quiet.stop()
+        shutil.rmtree(logs, ignore_errors=True)
+
+
+def median_rps(report: Report, label: str, size: int) -> float | None:
+    results = report.peers.get((label, size))
+    if not results:
+        return None
+    return statistics.median(r.requests_per_second for r in results)
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def get_bytes(server: Server, path: str) -> bytes:
+    request = urllib.request.Request(server.url + path,
+                                     headers={"Authorization": "Bearer admin-token"})
+    return bytes(urllib.request.urlopen(request, timeout=30).read())
+
+
+def get_json(server: Server, path: str) -> dict[str, Any]:
+    return dict(json.loads(get_bytes(server, path)))
 
 
 def measure_sizes(report: Report) -> None:
@@ -260,6 +304,60 @@ def measure_sizes(report: Report) -> None:
               f"{report.sizes[count]['p50_ms']:.2f} ms", flush=True)
 
 
+def measure_sessions(report: Report) -> None:
+    """Many named sessions over large data: the first request of each (a default list page
+    over one kept-alive connection) and the resident memory once all of them exist."""
+    plan = report.plan
+    server = start_mock("--count", str(plan.session_records),
+                        "--max-sessions", str(plan.sessions))
+    try:
+        before = server.rss_mb()
+        host, port = server.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+
+        def timed(method: str, path: str, session: str | None, body: bytes | None) -> float:
+            headers = {"Authorization": "Bearer admin-token", "Content-Type": "application/json"}
+            if session is not None:
+                headers["X-Mock-Session"] = session
+            began = time.perf_counter()
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{method} {path} in {session}: {response.status}")
+            return (time.perf_counter() - began) * 1000
+
+        for _ in range(WARM_REQUESTS):  # past the process's own start (its warm-up threads)
+            timed("GET", "/calltrackings?per_page=1", None, None)
+        names = [f"bench-{number}" for number in range(plan.sessions)]
+        firsts = [timed("GET", "/calltrackings", name, None) for name in names]
+        rss = server.rss_mb()
+        first = first_record(server)
+        flip = Load("", patch_ids=(first["id"],)).body(1 if first["marked_as_seen"] else 0)
+        writes = [timed("PATCH", "/calltrackings", name, flip) for name in names]
+        report.sessions = {
+            "records": plan.session_records, "sessions": plan.sessions,
+            "rss_before_mb": before, "rss_mb": rss, "rss_written_mb": server.rss_mb(),
+            "first_p50_ms": percentile(firsts, 50), "first_p99_ms": percentile(firsts, 99),
+            "write_p50_ms": percentile(writes, 50), "write_p99_ms": percentile(writes, 99),
+        }
+        connection.close()
+    finally:
+        server.stop()
+    s = report.sessions
+    print(f"  {s['sessions']:.0f} sessions over {s['records']:,.0f} records: RSS "
+          f"{s['rss_before_mb']:.0f} -> {s['rss_mb']:.0f} MB, first request p50 "
+          f"{s['first_p50_ms']:.1f} ms, p99 {s['first_p99_ms']:.1f} ms; after a write in each: "
+          f"{s['rss_written_mb']:.0f} MB, first write p50 {s['write_p50_ms']:.1f} ms, "
+          f"p99 {s['write_p99_ms']:.1f} ms", flush=True)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The nearest-rank percentile: a value that was measured, never an interpolation."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))]
+
+
 def free_port() -> int:
     import socket
 
@@ -276,47 +374,136 @@ def describe(result: Result) -> str:
             f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}")
 
 
+def measure_contract(report: Report) -> None:
+    """A default ``mockserver contract`` run against a fresh mock, same seed every time."""
+    if not report.plan.contract:
+        report.contract = {}
+        return
+    server = start_mock()
+    try:
+        began = time.perf_counter()
+        run = subprocess.run(
+            [sys.executable, "-m", "mockserver", "contract", "--base-url", server.url,
+             "--token", "admin-token", "--seed", str(CONTRACT_SEED)],
+            capture_output=True, text=True, cwd=ROOT, timeout=1800,
+        )
+        seconds = time.perf_counter() - began
+    finally:
+        server.stop()
+    sent = re.search(r"^(\d+) requests answered in [\d.]+ s \((.*)\)\.$", run.stdout, re.M)
+    report.contract = {"seconds": seconds, "exit": float(run.returncode),
+                       "requests": float(sent.group(1)) if sent else -1.0}
+    report.contract_phases = sent.group(2) if sent else "?"
+    print(f"  contract run: {seconds:.1f} s, exit {run.returncode}, "
+          f"{report.contract['requests']:.0f} requests ({report.contract_phases})", flush=True)
+
+
+def ratio(mine: float | None, theirs: float | None) -> float | None:
+    if mine is None or theirs is None or theirs <= 0:
+        return None
+    return mine / theirs
+
+
+def shown(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
 def targets(report: Report) -> list[tuple[str, str, bool | None]]:
     """(target, measured, met); met is None when it could not be measured."""
-    rows, sizes = report.rows, report.sizes
+    rows, sizes, rps = report.rows, report.sizes, partial(median_rps, report)
+    found: list[tuple[str, str, bool | None]] = []
+
+    def add(name: str, parts: list[tuple[str, float | None, float]]) -> None:
+        """A target met when every ratio reaches its bound; unmeasured if one is missing."""
+        text = ", ".join(f"{label} {shown(value)}" for label, value, _ in parts)
+        met = None if any(v is None for _, v, _ in parts) else all(
+            v is not None and v >= bound for _, v, bound in parts)
+        found.append((name, text, met))
+
+    mine, quiet = PEER_LABEL_MOCK, PEER_LABEL_QUIET
+    prism, silent = peer_servers.PRISM.name, peer_servers.PRISM_SILENT.name
+    add("1. per_page=1: >= 2.0 x Prism (both default logging); >= 1.0 x Prism -v silent "
+        "(ours at WARNING)",
+        [("x Prism", ratio(rps(mine, 1), rps(prism, 1)), 2.0),
+         ("x silent", ratio(rps(quiet, 1), rps(silent, 1)), 1.0)])
+    add("2. default page (100 items) >= 1.0 x Prism's per_page=1",
+        [("x", ratio(rps(mine, 100), rps(prism, 1)), 1.0)])
+    beta, mockoon = peer_servers.JSON_SERVER_BETA.name, peer_servers.MOCKOON.name
+    add("3. >= 1.0 x json-server 1.0 beta and Mockoon CRUD, 1 and 50 items",
+        [(f"x {who} {size}", ratio(rps(mine, size), rps(name, size)), 1.0)
+         for who, name in (("json-server beta", beta), ("Mockoon", mockoon))
+         for size in (1, 50)])
+    wire = peer_servers.WIREMOCK.name
+    one, fifty = ratio(rps(mine, 1), rps(wire, 1)), ratio(rps(mine, 50), rps(wire, 50))
+    found.append(("4. (stretch, printed) x WireMock canned stubs, 1 and 50 items",
+                  f"{shown(one)} and {shown(fifty)}", None if one is None else True))
+    s = report.sessions
+    found.append((f"5. {s['sessions']:.0f} sessions over {s['records']:,.0f} records: "
+                  "RSS <= 600 MB, first request p99 <= 50 ms",
+                  f"{s['rss_mb']:.0f} MB, {s['first_p99_ms']:.1f} ms",
+                  s["rss_mb"] <= 600 and s["first_p99_ms"] <= 50))
+    c = report.contract
+    if c:
+        speedup = CONTRACT_BEFORE_S / c["seconds"]
+        found.append(("6. default contract run >= 2 x faster than before "
+                      f"({CONTRACT_BEFORE_S:.0f} s at {CONTRACT_BEFORE_AT})",
+                      f"{c['seconds']:.1f} s, {speedup:.2f} x", speedup >= 2.0))
+    else:
+        found.append(("6. default contract run >= 2 x faster", "skipped", None))
     on, off = rows[("list, 50 per page", "on")], rows[("list, 50 per page", "off")]
     ratio1 = on.requests_per_second / off.requests_per_second
-    found = [("1. 50-item page, validation on / off >= 0.6",
-              f"{ratio1:.2f} ({on.requests_per_second:.0f} / {off.requests_per_second:.0f} req/s)",
-              ratio1 >= 0.6)]
-    mine = rows[("list, per_page=1", "on")]
-    if isinstance(report.prism, Result) and report.prism.requests_per_second > 0:
-        ratio2 = mine.requests_per_second / report.prism.requests_per_second
-        found.append(("2. per_page=1 validated / Prism >= 1.0",
-                      f"{ratio2:.2f} ({mine.requests_per_second:.0f} / "
-                      f"{report.prism.requests_per_second:.0f} req/s)", ratio2 >= 1.0))
-    else:
-        found.append(("2. per_page=1 validated / Prism >= 1.0", str(report.prism), None))
+    found.append(("7a. 50-item page, validation on / off >= 0.6",
+                  f"{ratio1:.2f} ({on.requests_per_second:.0f} / "
+                  f"{off.requests_per_second:.0f} req/s)", ratio1 >= 0.6))
+    add("7b. per_page=1 validated >= 1.0 x Prism", [("x", ratio(rps(mine, 1), rps(prism, 1)),
+                                                     1.0)])
     small, large = min(sizes), max(sizes)
-    s, b = sizes[small], sizes[large]
-    ratio3 = b["p50_ms"] / s["p50_ms"]
-    found.append((f"3. {large:,} records: seeding <= 5 s, RSS <= 300 MB, "
+    a, b = sizes[small], sizes[large]
+    ratio3 = b["p50_ms"] / a["p50_ms"]
+    found.append((f"7c. {large:,} records: seeding <= 5 s, RSS <= 300 MB, "
                   f"filtered page <= 5 x {small:,}",
                   f"{b['seed_s']:.2f} s, {b['rss_mb']:.0f} MB, {ratio3:.2f} x "
-                  f"({b['p50_ms']:.2f} / {s['p50_ms']:.2f} ms)",
+                  f"({b['p50_ms']:.2f} / {a['p50_ms']:.2f} ms)",
                   b["seed_s"] <= 5 and b["rss_mb"] <= 300 and ratio3 <= 5))
     startup = statistics.median(report.startup)
-    found.append(("4. serve -> healthy <= 1.5 s (default data)",
+    found.append(("7d. serve -> healthy <= 1.5 s (default data)",
                   f"{startup:.2f} s (median of {len(report.startup)})", startup <= 1.5))
     return found
 
 
 def render(report: Report, command: str) -> str:
+    plan = report.plan
     lines = [
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}`.",
         "",
         "Machine: " + machine(),
         "",
-        "Versions: " + ", ".join(versions(report.plan.prism)),
+        "Versions: " + ", ".join(versions()),
         "",
-        f"Load: {report.plan.generator}, {report.plan.connections} connections, "
-        f"{report.plan.seconds:g} s per row after {report.plan.warmup:g} s of warm-up; "
-        "default data (250 call trackings) unless stated.",
+        f"Load: {plan.generator}, {plan.connections} connections, {plan.seconds:g} s per "
+        f"row after {plan.warmup:g} s of warm-up; default data (250 call trackings) unless "
+        "stated.",
+        "",
+        f"Side by side: the mock and each peer serving the mock's own items, {plan.rounds} "
+        f"interleaved round(s) of {plan.peer_seconds:g} s per row, medians (req/s).",
+        "",
+        "| server | 1 item | 50 items | 100 items | what it does |",
+        "|---|---:|---:|---:|---|",
+    ]
+    labels = [(PEER_LABEL_MOCK, "state, rights, validation both ways"),
+              (PEER_LABEL_QUIET, "the same")]
+    labels += [(peer.name, peer.what) for peer in peer_servers.ALL]
+    for label, what in labels:
+        reason = report.peer_skips.get(label) or report.peer_skips.get("peers")
+        if reason and not report.peers.get((label, 1)):
+            lines.append(f"| {label} | {reason} | | | {what} |")
+            continue
+        cells = [shown(median_rps(report, label, n), 0) for n in (1, 50, 100)]
+        lines.append(f"| {label} | {' | '.join(c if c != 'n/a' else '' for c in cells)} "
+                     f"| {what} |")
+    lines += [
+        "",
+        "Our mock alone, each scenario with validation on, then off:",
         "",
         "| request | validation | req/s | p50 ms | p99 ms | errors |",
         "|---|---|---:|---:|---:|---:|",
@@ -326,22 +513,33 @@ def render(report: Report, command: str) -> str:
             r = report.rows[(name, mode)]
             lines.append(f"| {name} | {mode} | {r.requests_per_second:.0f} | {r.p50_ms:.2f} | "
                          f"{r.p99_ms:.2f} | {r.errors} |")
-    if isinstance(report.prism, Result):
-        r = report.prism
-        lines.append(f"| Prism mock, per_page=1 (static example) | Prism's | "
-                     f"{r.requests_per_second:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | "
-                     f"{r.errors} |")
-    else:
-        lines.append(f"| Prism mock, per_page=1 | {report.prism} | | | | |")
     lines += [
         "",
         "| call trackings | seeding s | RSS MB | serve -> healthy s | filtered + sorted page, "
         "1 connection: p50 ms | p99 ms |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
-    for count, s in sorted(report.sizes.items()):
-        lines.append(f"| {count:,} | {s['seed_s']:.2f} | {s['rss_mb']:.0f} | "
-                     f"{s['startup_s']:.2f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} |")
+    for count, z in sorted(report.sizes.items()):
+        lines.append(f"| {count:,} | {z['seed_s']:.2f} | {z['rss_mb']:.0f} | "
+                     f"{z['startup_s']:.2f} | {z['p50_ms']:.2f} | {z['p99_ms']:.2f} |")
+    s = report.sessions
+    lines += [
+        "",
+        f"{s['sessions']:.0f} named sessions over {s['records']:,.0f} records, one "
+        f"connection, after {WARM_REQUESTS} requests in the default session: RSS "
+        f"{s['rss_before_mb']:.0f} MB before, {s['rss_mb']:.0f} MB once every session has "
+        f"answered a default list page (first request p50 {s['first_p50_ms']:.1f} ms, p99 "
+        f"{s['first_p99_ms']:.1f} ms), {s['rss_written_mb']:.0f} MB once each has also "
+        f"changed one record (its first write p50 {s['write_p50_ms']:.1f} ms, p99 "
+        f"{s['write_p99_ms']:.1f} ms).",
+    ]
+    c = report.contract
+    if c:
+        lines += ["", f"Default contract run (`mockserver contract --seed {CONTRACT_SEED}` "
+                      f"against a fresh mock): {c['seconds']:.1f} s, "
+                      f"{c['requests']:.0f} requests ({report.contract_phases}), exit "
+                      f"{c['exit']:.0f}; before: "
+                      f"{CONTRACT_BEFORE_S:.0f} s ({CONTRACT_BEFORE_AT})."]
     lines += ["", "Start-up, default data: "
               + ", ".join(f"{t:.2f}" for t in report.startup) + " s", "",
               "| target | measured | |", "|---|---|---|"]
@@ -365,13 +563,11 @@ def machine() -> str:
     return f"{os.cpu_count()} x {cpu}{memory}, {platform.system()} {platform.release()}"
 
 
-def versions(with_prism: bool) -> list[str]:
+def versions() -> list[str]:
     found = [f"Python {platform.python_version()}"]
     found += [f"{name} {version(name)}" for name in PACKAGES]
-    found.append(wrk_version())
-    if with_prism and shutil.which("node"):
-        node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
-        found += [f"Prism {prism_version()}", f"Node.js {node.strip()}"]
+    found += [wrk_version(), f"Node.js {peer_servers.node_version()}",
+              peer_servers.java_version()]
     return found
 
 
@@ -395,11 +591,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="tiny smoke run: proves the script works, figures mean nothing")
     parser.add_argument("--seconds", type=float, help="load per row (default 10, quick 0.3)")
+    parser.add_argument("--peer-seconds", type=float,
+                        help="load per row and round of the side-by-side table (default 8)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds of it (default 3)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sizes", help="comma-separated record counts (default 1000,10000,100000)")
     parser.add_argument("--generator", choices=["wrk", "python"],
                         help="load generator (default: wrk if installed)")
-    parser.add_argument("--no-prism", action="store_true", help="skip the Prism row")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="skip the peers (Prism, json-server, Mockoon, WireMock)")
+    parser.add_argument("--no-contract", action="store_true", help="skip the contract run")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     return parser.parse_args(argv)
 
@@ -414,7 +615,12 @@ def plan_from(args: argparse.Namespace) -> Plan:
         sizes=[int(s) for s in sizes.split(",")],
         startup_runs=1 if quick else 5,
         generator=args.generator or ("wrk" if wrk_path() else "python"),
-        prism=not (args.no_prism or quick),
+        peers=not (args.no_peers or quick),
+        rounds=args.rounds or (1 if quick else 3),
+        peer_seconds=args.peer_seconds or (0.3 if quick else 8.0),
+        contract=not (args.no_contract or quick),
+        sessions=10 if quick else 100,
+        session_records=2_000 if quick else 100_000,
     )
 
 
@@ -429,11 +635,14 @@ def main(argv: list[str] | None = None) -> int:
     measure_startup(report)
     print("throughput, default data:", flush=True)
     measure_throughput(report)
-    print("Prism:", flush=True)
-    measure_prism(report)
-    print(f"  {describe(report.prism) if isinstance(report.prism, Result) else report.prism}")
+    print("side by side with the peers:", flush=True)
+    measure_peers(report)
     print("data sizes:", flush=True)
     measure_sizes(report)
+    print("named sessions:", flush=True)
+    measure_sessions(report)
+    print("contract run:", flush=True)
+    measure_contract(report)
     table = render(report, command.strip())
     print("\n" + table)
     write(args.output, table)

@@ -27,10 +27,13 @@ def test_the_benchmark_reports_every_row_and_target(tmp_path: Path) -> None:
                 "list, per_page=1", "bulk PATCH, 3 ids"]:
         for mode in ("on", "off"):
             assert f"| {row} | {mode} |" in run.stdout
-    assert "| Prism mock, per_page=1 | skipped: --no-prism |" in run.stdout
+    assert ("| Prism 5.16 `prism mock` (default logging) | skipped (--no-peers or --quick) |"
+            in run.stdout)
+    assert "| this mock, validated, rights on (default request log) | skipped" in run.stdout
     assert "| 300 |" in run.stdout and "| 600 |" in run.stdout
-    for number in ("1.", "2.", "3.", "4."):
+    for number in ("1.", "2.", "3.", "4.", "5.", "6.", "7a.", "7b.", "7c.", "7d."):
         assert f"| {number} " in run.stdout
+    assert "10 named sessions over 2,000 records, one connection" in run.stdout
     written = output.read_text()
     assert written.startswith("# Performance\n\nKept.\n\n<!-- bench:start -->\nRun ")
     assert "old" not in written
