@@ -100,9 +100,10 @@ class Pipeline:
             if fault.error_status is not None:
                 raise forced_error(fault.error_status, injected_message(fault.error_status))
             self.authorise(op, persona)
-            cacheable = prefer.code is None and self.cacheable(op, request)
-            if cacheable:
-                cached = self.cached(op, request, persona, session, session.version)
+            shape = self.cache_shape(op, request, persona, session, prefer.code)
+            if shape is not None:
+                assert self.cache is not None
+                cached = self.cache.get((session.version, shape))
                 if cached is not None:
                     return self._outcome(cached, persona, None, name, fault)
             checked = self.read(op, request)
@@ -115,8 +116,9 @@ class Pipeline:
                 reply, version = self.run(op, request, persona, checked, session)
             response = respond(reply)
             self.check_response(request, response)
-            if cacheable and response.status_code == 200:
-                self.keep(op, request, persona, session, version, response)
+            if shape is not None and response.status_code == 200:
+                assert self.cache is not None
+                self.cache.put((version, shape), response)
             return self._outcome(response, persona, None, name, fault)
         except ContractViolation as exc:
             log.error("contract violation in %s %s: %s", op.method, request.path, exc.message)
@@ -176,32 +178,19 @@ class Pipeline:
 
     # --- the response cache: see response_cache.py for why each part of the key is there
 
-    def cacheable(self, op: Operation, request: HttpRequest) -> bool:
-        return (self.cache is not None and op.method == "GET" and not request.body
-                and request.query_string is not None)
-
-    def cache_key(
+    def cache_shape(
         self, op: Operation, request: HttpRequest, persona: Persona, session: Session,
-        version: int,
-    ) -> Hashable:
+        prefer_code: int | None,
+    ) -> Hashable | None:
+        """Everything but the data's version that shapes this read's answer, computed once
+        per request; None when the answer may not be cached."""
+        if (self.cache is None or op.method != "GET" or request.body or prefer_code is not None
+                or request.query_string is None):
+            return None
         headers = tuple(tuple(request.headers.getlist(h))
                         for h in self._declared_headers[op.operation_id])
-        return (session.uid, version, op.operation_id, request.path, request.query_string,
-                persona, request.host_url, headers)
-
-    def cached(
-        self, op: Operation, request: HttpRequest, persona: Persona, session: Session,
-        version: int,
-    ) -> HttpResponse | None:
-        assert self.cache is not None
-        return self.cache.get(self.cache_key(op, request, persona, session, version))
-
-    def keep(
-        self, op: Operation, request: HttpRequest, persona: Persona, session: Session,
-        version: int, response: HttpResponse,
-    ) -> None:
-        assert self.cache is not None
-        self.cache.put(self.cache_key(op, request, persona, session, version), response)
+        return (session.uid, op.operation_id, request.path, request.query_string, persona,
+                request.host_url, headers)
 
     def run_on_copy(
         self,

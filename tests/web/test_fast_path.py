@@ -102,12 +102,17 @@ def test_both_ways_answer_and_journal_alike(apps: tuple[Flask, Flask]) -> None:
     assert len(journal(fast)) >= len(TAKEN)
 
 
+def fast_path_of(app: Flask) -> FastPath:
+    path = app.wsgi_app
+    assert isinstance(path, FastPath)
+    return path
+
+
 def test_the_fast_path_takes_what_it_should_and_nothing_else(
     apps: tuple[Flask, Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast, _ = apps
-    path = fast.wsgi_app
-    assert isinstance(path, FastPath)
+    path = fast_path_of(fast)
     taken: list[str] = []
     take = path.take
 
@@ -132,8 +137,7 @@ def test_an_unexpected_error_is_a_json_500_and_the_server_goes_on(
     apps: tuple[Flask, Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast, _ = apps
-    path = fast.wsgi_app
-    assert isinstance(path, FastPath)
+    path = fast_path_of(fast)
     answer = path.answer
 
     def failing(*args: Any) -> Any:
