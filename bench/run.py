@@ -72,6 +72,7 @@ class Plan:
     contract: bool = True
     sessions: int = 100
     session_records: int = 100_000
+    backend_requests: int = 2000
 
 
 @dataclass
@@ -105,6 +106,8 @@ class Report:
     contract_phases: str = ""
     sizes: dict[int, dict[str, float]] = field(default_factory=dict)
     sessions: dict[str, float] = field(default_factory=dict)
+    backends: dict[str, dict[str, float]] = field(default_factory=dict)  # backend -> figures
+    backend_skip: str = ""
 
 
 # --- processes ---------------------------------------------------------------------------
@@ -352,6 +355,81 @@ def measure_sessions(report: Report) -> None:
           f"p99 {s['write_p99_ms']:.1f} ms", flush=True)
 
 
+def start_redis(directory: Path) -> tuple[subprocess.Popen[str], str] | None:
+    """Debian's redis-server on a free port, with an append-only file synced every second
+    (the durable setting the README recommends), and its URL; None if it is not installed."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        return None
+    port = free_port()
+    process = subprocess.Popen(
+        [executable, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+         "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "Ready to accept connections" in line:
+            threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
+            return process, f"redis://127.0.0.1:{port}/0"
+    raise RuntimeError(f"redis-server exited with {process.wait()}")
+
+
+def measure_backends(report: Report) -> None:
+    """One connection, one request at a time: a default list page and a bulk PATCH that
+    changes a record, with the sessions in memory and in Redis (one replica)."""
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as directory:
+        started = start_redis(Path(directory))
+        backends: list[tuple[str, list[str]]] = [("memory", [])]
+        redis_process = None
+        if started is None:
+            report.backend_skip = "redis-server is not installed (apt-get install redis-server)"
+        else:
+            redis_process, url = started
+            backends.append(("redis", ["--state-backend", "redis", "--redis-url", url]))
+        try:
+            for name, args in backends:
+                report.backends[name] = backend_latency(report.plan, start_mock(*args))
+        finally:
+            if redis_process is not None:
+                redis_process.terminate()
+                redis_process.wait(timeout=30)
+    for name, figures in report.backends.items():
+        print(f"  {name}: list page p50 {figures['list_p50_ms']:.2f} ms, p99 "
+              f"{figures['list_p99_ms']:.2f} ms; PATCH p50 {figures['patch_p50_ms']:.2f} ms, "
+              f"p99 {figures['patch_p99_ms']:.2f} ms", flush=True)
+    if report.backend_skip:
+        print(f"  redis: skipped ({report.backend_skip})", flush=True)
+
+
+def backend_latency(plan: Plan, server: Server) -> dict[str, float]:
+    try:
+        host, port = server.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        first = first_record(server)
+        load = Load("", patch_ids=(first["id"],))
+
+        def timed(method: str, path: str, body: bytes | None) -> float:
+            began = time.perf_counter()
+            connection.request(method, path, body=body, headers={
+                "Authorization": "Bearer admin-token", "Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{method} {path}: {response.status}")
+            return (time.perf_counter() - began) * 1000
+
+        for _ in range(WARM_REQUESTS):
+            timed("GET", "/calltrackings", None)
+        lists = [timed("GET", "/calltrackings", None) for _ in range(plan.backend_requests)]
+        patches = [timed("PATCH", "/calltrackings", load.body(n % 2))  # a change every time
+                   for n in range(plan.backend_requests)]
+        connection.close()
+    finally:
+        server.stop()
+    return {"list_p50_ms": percentile(lists, 50), "list_p99_ms": percentile(lists, 99),
+            "patch_p50_ms": percentile(patches, 50), "patch_p99_ms": percentile(patches, 99)}
+
+
 def percentile(values: list[float], pct: float) -> float:
     """The nearest-rank percentile: a value that was measured, never an interpolation."""
     ordered = sorted(values)
@@ -533,6 +611,16 @@ def render(report: Report, command: str) -> str:
         f"changed one record (its first write p50 {s['write_p50_ms']:.1f} ms, p99 "
         f"{s['write_p99_ms']:.1f} ms).",
     ]
+    lines += ["", f"State backends, one connection, {plan.backend_requests} requests each after "
+              f"{WARM_REQUESTS} warm ones (a default list page of 100; a bulk PATCH changing "
+              "one record):", "",
+              "| backend | list p50 ms | list p99 ms | PATCH p50 ms | PATCH p99 ms |",
+              "|---|---:|---:|---:|---:|"]
+    for name, f in report.backends.items():
+        lines.append(f"| {name} | {f['list_p50_ms']:.2f} | {f['list_p99_ms']:.2f} | "
+                     f"{f['patch_p50_ms']:.2f} | {f['patch_p99_ms']:.2f} |")
+    if report.backend_skip:
+        lines.append(f"| redis | skipped: {report.backend_skip} | | | |")
     c = report.contract
     if c:
         lines += ["", f"Default contract run (`mockserver contract --seed {CONTRACT_SEED}` "
@@ -601,6 +689,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-peers", action="store_true",
                         help="skip the peers (Prism, json-server, Mockoon, WireMock)")
     parser.add_argument("--no-contract", action="store_true", help="skip the contract run")
+    parser.add_argument("--backends-only", action="store_true",
+                        help="only the state backends' latencies, printed (nothing written)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     return parser.parse_args(argv)
 
@@ -621,6 +711,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         contract=not (args.no_contract or quick),
         sessions=10 if quick else 100,
         session_records=2_000 if quick else 100_000,
+        backend_requests=50 if quick else 2000,
     )
 
 
@@ -629,6 +720,10 @@ def main(argv: list[str] | None = None) -> int:
     plan = plan_from(args)
     report = Report(plan)
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.backends_only:
+        print(f"state backends ({machine()}):", flush=True)
+        measure_backends(report)
+        return 0
     print(f"mock benchmark ({plan.generator}, {plan.connections} connections, "
           f"{plan.seconds:g} s per row)", flush=True)
     print("start-up:", flush=True)
@@ -641,6 +736,8 @@ def main(argv: list[str] | None = None) -> int:
     measure_sizes(report)
     print("named sessions:", flush=True)
     measure_sessions(report)
+    print("state backends:", flush=True)
+    measure_backends(report)
     print("contract run:", flush=True)
     measure_contract(report)
     table = render(report, command.strip())

@@ -123,6 +123,7 @@ def serve(args: argparse.Namespace) -> int:
     from .data.fixtures import FixtureError
     from .data.snapshots import StateError
     from .identity.keys import KeyProblem
+    from .sandbox.redis_state import OriginMismatch, StateUnavailable
     from .web.app import create_app
     from .web.server import Server
 
@@ -133,6 +134,14 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     except StateError as exc:
         log.error("invalid state file: %s", exc, extra={"fields": {"event": "invalid_state"}})
+        return 2
+    except OriginMismatch as exc:
+        log.error("cannot join the sandbox: %s", exc,
+                  extra={"fields": {"event": "origin_mismatch"}})
+        return 2
+    except StateUnavailable as exc:
+        log.error("cannot start: %s", exc.message,
+                  extra={"fields": {"event": "state_unavailable"}})
         return 2
     except KeyProblem as exc:
         log.error("invalid signing key: %s", exc, extra={"fields": {"event": "invalid_key"}})

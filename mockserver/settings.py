@@ -158,6 +158,16 @@ class Settings:
         default=None,
     )
 
+    state_backend: str = _opt(
+        "where the sessions live: this process's memory, or a Redis that every replica "
+        "pointed at it shares (one sandbox, several processes)",
+        choices=("memory", "redis"), default="memory",
+    )
+    redis_url: str = _opt(
+        "the Redis of --state-backend redis (a database number picks one sandbox of several)",
+        default="redis://localhost:6379/0",
+    )
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
@@ -170,6 +180,10 @@ class Settings:
                 raise ValueError(f"{_names(f.name)}: {value!r} is above the maximum {maximum:g}")
         if self.now is not None and _iso_problem(self.now):
             raise ValueError(f"{_names('now')}: {self.now!r} {_iso_problem(self.now)}")
+        if self.state_backend == "redis" and self.state_file is not None:
+            raise ValueError(f"{_names('state_file')}: only for the memory backend; with "
+                             f"{_names('state_backend')} redis, Redis keeps the state "
+                             "(configure its persistence, see the README)")
         if self.admin_token is not None and not self.admin_token.strip():
             raise ValueError(f"{_names('admin_token')}: must not be blank")
 

@@ -34,6 +34,9 @@ def test_the_benchmark_reports_every_row_and_target(tmp_path: Path) -> None:
     for number in ("1.", "2.", "3.", "4.", "5.", "6.", "7a.", "7b.", "7c.", "7d."):
         assert f"| {number} " in run.stdout
     assert "10 named sessions over 2,000 records, one connection" in run.stdout
+    assert "State backends, one connection, 50 requests each" in run.stdout
+    assert re.search(r"\| memory \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|", run.stdout)
+    assert re.search(r"\| redis( \| [\d.]+){4} \||\| redis \| skipped: redis-server", run.stdout)
     written = output.read_text()
     assert written.startswith("# Performance\n\nKept.\n\n<!-- bench:start -->\nRun ")
     assert "old" not in written

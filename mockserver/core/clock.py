@@ -15,8 +15,13 @@ UAE = timezone(timedelta(hours=4))
 
 
 class Clock:
-    def __init__(self, pinned: str | None = None) -> None:
-        moment = datetime.now(UAE) if pinned is None else parse_moment(pinned)
+    def __init__(self, pinned: str | None = None, started: str | None = None) -> None:
+        """``started``: where the data ends when the clock is not pinned (replicas share
+        the first one's start, so that they build the same data); default: now."""
+        if pinned is not None:
+            moment = parse_moment(pinned)
+        else:
+            moment = datetime.now(UAE) if started is None else parse_moment(started)
         self.started = moment.astimezone(UAE).replace(microsecond=0)
         self.pinned = None if pinned is None else format_time(self.started)
 

@@ -9,6 +9,7 @@ and the field, instead of surfacing later as a wrong response or a 500.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,6 +91,14 @@ def load_fixtures(directory: Path, spec: Spec, now: datetime) -> Fixtures:
     for path in sorted(directory.glob("*.yaml")):
         loader.load_file(path)
     return loader.finish()
+
+
+def fixtures_digest(directory: Path) -> str:
+    """A digest of the fixture files: replicas must load the same ones."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def dataset_from_json(data: Any, spec: Spec, source: str) -> Dataset:

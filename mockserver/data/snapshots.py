@@ -9,6 +9,7 @@ swapped in whole. ``state_file`` keeps such a document on disk.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -16,7 +17,7 @@ from ..core.access import Persona
 from ..core.dataset import Dataset
 from ..core.errors import BadRequest, Problem
 from ..core.spec import Spec
-from .fixtures import FixtureError, dataset_from_json, dataset_to_json
+from .fixtures import KINDS, FixtureError, dataset_from_json, dataset_to_json
 
 _LABEL = re.compile(r"^(\w+)\[(\d+)\]")
 
@@ -64,3 +65,17 @@ def _pointer(exc: FixtureError) -> str:
     if exc.field:
         parts += exc.field.split(".")
     return "/".join(parts)
+
+
+def dataset_document(data: Dataset) -> str:
+    """The state document as compact JSON text: what a replica keeps in the shared store."""
+    return json.dumps(export_state(data), ensure_ascii=False, separators=(",", ":"))
+
+
+def trusted_dataset(text: str) -> Dataset:
+    """The data of a document this mock wrote itself (a replica's snapshot), converted
+    without the schema checks an import runs: every record passed them when it came in."""
+    document = json.loads(text)
+    tables = {collection: {r.id: r for r in map(kind.from_json, document[collection])}
+              for collection, kind in KINDS.items()}
+    return Dataset(**tables)

@@ -35,12 +35,13 @@ from ..sandbox.delays import Delays
 from ..sandbox.faults import FaultDecision
 from ..sandbox.prefer import HEADER as PREFER_HEADER
 from ..sandbox.prefer import forced_error, forced_reply, parse_prefer
-from ..sandbox.sessions import SESSION_HEADER, Session, Store, session_name
+from ..sandbox.sessions import SESSION_HEADER, Session, Store, WriteConflict, session_name
 from ..validation.request_body import read_request
 from ..validation.validator import CheckedRequest, Validator
 from .response_cache import ResponseCache
 
 log = logging.getLogger("mockserver")
+WRITE_ATTEMPTS = 50  # runs of one write while other replicas keep changing its session first
 
 
 @dataclass
@@ -167,14 +168,24 @@ class Pipeline:
     ) -> tuple[Reply, int]:
         """The operation on the session's data, under its lock; the store hears of changes.
 
+        With replicas (``shared_store``), a change another replica made first is undone and
+        the operation runs again on the newer data, up to ``WRITE_ATTEMPTS`` times.
+
         Also the version of the data the reply was made from (what a cached copy is kept
         under): read under the same lock, so no change can come between the two.
         """
         notify = partial(self.store.notify, session)
         call = self.call(op, request, persona, checked, session, notify, session.link_name)
-        with session.lock:
-            version = session.version
-            return HANDLERS[op.operation_id](call), version
+        for attempt in range(WRITE_ATTEMPTS):
+            with session.lock:
+                if attempt:  # another replica wrote first: catch up, then run it again
+                    self.store.refresh(session)
+                version = session.version
+                try:
+                    return HANDLERS[op.operation_id](call), version
+                except WriteConflict:
+                    continue
+        raise WriteConflict()
 
     # --- the response cache: see response_cache.py for why each part of the key is there
 

@@ -104,6 +104,13 @@ def get_health(call: AdminCall) -> Reply:
     """Liveness and readiness; ``mock: true`` tells contract runs they face the mock."""
     ctx = call.context
     failure = ctx.state_file.failure if ctx.state_file is not None else None
+    backend = ctx.store.backend_health()
+    if backend is not None and not backend["reachable"]:
+        return Reply(503, {  # not ready: a load balancer sends the requests elsewhere
+            "status": "unavailable", "mock": True, "version": __version__, "seed": ctx.seed,
+            "uptime_seconds": round(time.monotonic() - ctx.started, 3),
+            "session": call.session_name, "state_backend": backend,
+        }, {"Retry-After": "1"})
     body: dict[str, Any] = {
         "status": "degraded" if failure else "ok",
         "mock": True,
@@ -116,6 +123,8 @@ def get_health(call: AdminCall) -> Reply:
         "delayed": {"held": ctx.delays.held, "limit": ctx.delays.limit},
         "counts": (call.found.data if call.found is not None else ctx.store.baseline).counts(),
     }
+    if backend is not None:
+        body["state_backend"] = backend
     if ctx.state_file is not None:
         body["state_file"] = {"saving": "failing" if failure else "ok", "error": failure}
     return Reply(200, body)

@@ -17,9 +17,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 from ..core.dataset import Dataset
-from ..core.errors import ApiError, BadRequest, Problem
+from ..core.errors import ApiError, BadRequest, Problem, ServiceUnavailable
 from ..core.indexed_dataset import IndexedDataset
 from ..core.query_index import Change
 from .faults import Faults
@@ -43,6 +44,15 @@ def session_name(value: str | None, location: str = "header", name: str = SESSIO
                   "starting with a letter or digit")
         raise BadRequest("The session name is not valid.", [Problem(location, name, reason)])
     return value
+
+
+class WriteConflict(ServiceUnavailable):
+    """Another replica changed the session first (``shared_store``): the change was undone,
+    and the pipeline runs the operation again on the newer data."""
+
+    def __init__(self) -> None:
+        super().__init__("Other replicas kept changing this session at the same moment; "
+                         "nothing was changed. Try again.", headers={"Retry-After": "1"})
 
 
 class Session(IndexedDataset):
@@ -145,6 +155,20 @@ class Store:
                                   daemon=True)
         thread.start()
         return thread
+
+    def refresh(self, session: Session, create: bool = True) -> bool:
+        """Bring ``session`` up to date with what other replicas did: nothing to do when the
+        sessions live in this process alone (``shared_store`` does more)."""
+        return True
+
+    def journal_of(self, name: str) -> Journal | None:
+        """The session's journal, without creating the session or counting a use."""
+        found = self.find(name)
+        return None if found is None else found.journal
+
+    def backend_health(self) -> dict[str, Any] | None:
+        """How the shared state backend is doing; None for this process's memory."""
+        return None
 
     def _used(self, session: Session, now: float) -> Session:
         session.last_used = now

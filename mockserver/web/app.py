@@ -15,12 +15,13 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Request as WerkzeugRequest
 
+from .. import __version__
 from ..core.access import Personas
 from ..core.clock import Clock
 from ..core.errors import ApiError, error_body
 from ..core.responses import dump
 from ..core.spec import ADMIN_SPEC, AUTH_SPEC, Operation, Spec
-from ..data.fixtures import load_fixtures
+from ..data.fixtures import fixtures_digest, load_fixtures
 from ..data.recordings import shipped_recordings
 from ..data.seed import generate
 from ..data.state_file import StateFile
@@ -34,7 +35,9 @@ from ..pipeline.token import TokenPipeline
 from ..sandbox.admin_operations import AdminContext
 from ..sandbox.delays import Delays
 from ..sandbox.persistence import persist_default_session, save_default_session
+from ..sandbox.redis_state import RedisState
 from ..sandbox.sessions import DEFAULT_SESSION, SESSION_HEADER, Store, session_name
+from ..sandbox.shared_store import SharedStore, agree_on_origin
 from ..settings import Settings, default_fixtures_dir
 from ..validation.reference import OpenApiCoreValidator
 from ..validation.validator import Validator
@@ -63,11 +66,22 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     settings = settings or Settings()
     spec = spec or Spec.load()
     clock = Clock(settings.now)
+    shared = None
+    if settings.state_backend == "redis":
+        shared = RedisState(settings.redis_url, settings.threads + settings.max_delayed + 8)
+        started = agree_on_origin(shared, _origin(settings, spec, clock))
+        clock = Clock(settings.now, started)  # every replica's data ends where the first's did
     fixtures = load_fixtures(settings.fixtures, spec, clock.started)
     baseline = generate(settings.seed, settings.count, fixtures, now=clock.started,
                         history_days=settings.history_days)
-    store = Store(baseline, settings.max_sessions, settings.session_idle_seconds,
-                  seed=settings.seed, journal_size=settings.journal_size)
+    store: Store
+    if shared is not None:
+        store = SharedStore(baseline, shared, settings.max_sessions,
+                            settings.session_idle_seconds, settings.seed, settings.journal_size)
+        store.session(DEFAULT_SESSION)  # the default session exists for every replica
+    else:
+        store = Store(baseline, settings.max_sessions, settings.session_idle_seconds,
+                      seed=settings.seed, journal_size=settings.journal_size)
     personas = Personas(fixtures.personas)
     callers = Callers(personas, make_tokens(settings), clock)
     state_file = _open_state_file(settings, spec, personas, store)
@@ -137,6 +151,20 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     return app
 
 
+def _origin(settings: Settings, spec: Spec, clock: Clock) -> dict[str, Any]:
+    """What replicas must agree on to hold the same baseline and bounds (``started``: the
+    first replica's, unless ``--now`` pins it)."""
+    return {
+        "started": clock.started.isoformat(),
+        "mock": __version__,
+        "contract": spec.document["info"]["version"],
+        "fixtures": fixtures_digest(settings.fixtures),
+        **{name: getattr(settings, name) for name in (
+            "seed", "count", "now", "history_days", "max_sessions", "session_idle_seconds",
+            "journal_size")},
+    }
+
+
 def _open_state_file(
     settings: Settings, spec: Spec, personas: Personas, store: Store
 ) -> StateFile | None:
@@ -153,9 +181,9 @@ def _journal_observer(store: Store) -> Any:
     def journal(record: RequestRecord) -> None:
         if record.path.startswith(OWN_PREFIXES) or record.path == "/":
             return
-        session = store.find(record.session)
-        if session is not None:
-            session.journal.add(record)
+        found = store.journal_of(record.session)
+        if found is not None:
+            found.add(record)
 
     return journal
 
