@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from conftest import PINNED_NOW, RunningServer, auth, start_server
+from conftest import PINNED_NOW, ROOT, RunningServer, auth, start_server
 from mixed_load import DELETED_PER_THREAD, THREADS, Client, all_records, run_mixed_load
-from redis_server import RedisServer, running_redis
+from redis_server import RedisServer, free_port, running_redis
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +133,34 @@ def test_redis_stopped_then_started(replicas: list[RunningServer],
         assert send(replica, "GET", "/__mock/state", "outage").json() == before
         assert requests.get(replica.url + "/__mock/health", timeout=10).status_code == 200
     assert send(replicas[2], "PATCH", "/calltrackings", "outage", seen([9], True)).ok
+
+
+def serve_exit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mockserver", "serve", "--port", "0", *args],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+def test_a_replica_started_with_other_options_exits_2_naming_them(
+    replicas: list[RunningServer], redis_server: RedisServer,
+) -> None:
+    done = serve_exit(*replica_args(redis_server), "--seed", "7")
+    assert done.returncode == 2
+    assert ("cannot join the sandbox: this replica would not hold the same sandbox as the "
+            f"others on {redis_server.url}: seed: 7 here, 42 in Redis") in done.stderr
+
+
+def test_no_redis_at_start_exits_2_saying_so_without_the_password() -> None:
+    port = free_port()  # nothing listens there
+    done = serve_exit("--state-backend", "redis", "--redis-url",
+                      f"redis://:s3cret@127.0.0.1:{port}/0")
+    assert done.returncode == 2
+    assert "cannot start: The shared state (Redis) cannot be reached: ConnectionError" in (
+        done.stderr)
+    assert "s3cret" not in done.stderr
+
+
+def test_the_state_file_is_refused_with_redis(tmp_path: Path) -> None:
+    done = serve_exit("--state-backend", "redis", "--state-file", str(tmp_path / "s.json"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("mockserver: --state-file / MOCKSERVER_STATE_FILE: only for "
+                                  "the memory backend")

@@ -18,7 +18,7 @@ from flask import Flask
 from redis_server import RedisServer, running_redis
 
 from mockserver.sandbox import shared_store
-from mockserver.sandbox.redis_state import OriginMismatch
+from mockserver.sandbox.redis_state import OriginMismatch, without_password
 from mockserver.settings import Settings
 
 JSON = {"Content-Type": "application/json"}
@@ -288,3 +288,12 @@ def test_a_replica_started_differently_is_refused(replicas: Callable[..., list[F
 def test_the_state_file_is_for_the_memory_backend_only(tmp_path: Any) -> None:
     with pytest.raises(ValueError, match="only for the memory backend"):
         Settings(state_backend="redis", state_file=tmp_path / "state.json")
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("redis://:s3cret@redis:6379/0", "redis://***@redis:6379/0"),
+    ("redis://user:s3cret@redis:6379/2", "redis://***@redis:6379/2"),
+    ("redis://redis:6379/0", "redis://redis:6379/0"),
+])
+def test_messages_never_show_the_redis_password(url: str, shown: str) -> None:
+    assert without_password(url) == shown
