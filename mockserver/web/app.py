@@ -296,17 +296,20 @@ def _journal_stray(status: int, response: Response) -> None:
     state = current_app.extensions["mockserver"]
     if state["callers"].is_caller(request.headers.get("Authorization", "")):
         state["store"].session(name)  # a first request counts too, if it says who sent it
+    _sort_allow(response)  # before the journal keeps the answer
     note_request(status, name, None, error=g.get("mock_error"), response=Answer.of(response))
 
 
-def _note_the_rest(response: Response) -> Response:
-    """Every request gets its log line: also preflights, docs and ``/__mock/`` misses.
-
-    Werkzeug builds ``Allow`` from a set, whose order changes between processes: sort it.
-    """
+def _sort_allow(response: Response) -> None:
+    """Werkzeug builds ``Allow`` from a set, whose order changes between processes."""
     if "Allow" in response.headers:
         methods = {m.strip() for m in response.headers["Allow"].split(",") if m.strip()}
         response.headers["Allow"] = ", ".join(sorted(methods))
+
+
+def _note_the_rest(response: Response) -> Response:
+    """Every request gets its log line: also preflights, docs and ``/__mock/`` misses."""
+    _sort_allow(response)
     if not request.environ.get(NOTED_KEY):
         note_request(response.status_code, DEFAULT_SESSION, None, error=g.get("mock_error"))
     return response

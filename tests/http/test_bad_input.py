@@ -414,6 +414,8 @@ def test_wrong_method_is_405_with_allow(app: Flask, client: FlaskClient, method:
     assert_error(response, 405, f"{method} is not allowed on {path}.")
     assert response.headers["Allow"] == allow
     assert snapshot(app) == before
+    journaled = client.get("/__mock/requests?limit=1", headers=auth()).json["requests"][0]
+    assert (journaled["method"], journaled["response"]["headers"]["Allow"]) == (method, allow)
 
 
 def test_head_is_get_without_the_body(client: FlaskClient) -> None:
