@@ -4,7 +4,6 @@ and ending at the mock's now (``tests/data/test_timeline.py`` has the window's s
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -305,9 +304,8 @@ def test_generated_calls_stay_clear_of_fixture_values(
 
 
 @pytest.mark.slow
-def test_100k_call_trackings_in_well_under_5_seconds(fixtures: Fixtures) -> None:
-    started = time.perf_counter()
+def test_100k_call_trackings_are_generated_whole(fixtures: Fixtures) -> None:
+    """How long it takes is a figure of ``make bench`` (its data sizes table), not a test."""
     made = generate(42, 100_000, fixtures)
-    elapsed = time.perf_counter() - started
     assert len(made.call_trackings) == 100_000
-    assert elapsed < 5, f"{elapsed:.2f} s"
+    made.check_integrity()
