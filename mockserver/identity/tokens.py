@@ -48,7 +48,8 @@ class TokenExpired(TokenError):
     def __init__(self, expired_at: int) -> None:
         self.expired_at = expired_at
         moment = format_time(datetime.fromtimestamp(expired_at, UAE))
-        super().__init__(f"expired at {moment}: request a new one (tokens live 30 minutes)")
+        super().__init__(f"expired at {moment}: request a new one (the token endpoint's "
+                         "tokens live 30 minutes)")
 
 
 class Tokens:

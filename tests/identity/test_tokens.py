@@ -75,7 +75,7 @@ def test_a_token_expires_on_the_mock_s_clock() -> None:
     with pytest.raises(TokenExpired) as expired:
         TOKENS.verify(token, NOW + 1800)
     assert str(expired.value) == ("expired at 2025-01-15T10:00:00+04:00: request a new one "
-                                  "(tokens live 30 minutes)")
+                                  "(the token endpoint's tokens live 30 minutes)")
 
 
 def other_key() -> SigningKey:
@@ -149,8 +149,8 @@ def test_an_expired_minted_token_is_a_401_that_says_so(client: FlaskClient) -> N
     response = client.get("/calltrackings",
                           headers={"Authorization": f"Bearer {minted['access_token']}"})
     assert (response.status_code, response.get_json()["message"]) == (401, (
-        "The bearer token expired at 2025-01-15T09:29:00+04:00: request a new one (tokens "
-        "live 30 minutes)."))
+        "The bearer token expired at 2025-01-15T09:29:00+04:00: request a new one (the token "
+        "endpoint's tokens live 30 minutes)."))
     assert client.get("/calltrackings", headers=auth()).status_code == 200  # static still do
 
 
