@@ -50,8 +50,10 @@ lint-specs: node
 	  node_modules/.bin/redocly lint --lint-config error; \
 	fi
 
+# One worker per core (JOBS=1 for one process), each test file kept on one worker.
+JOBS ?= auto
 test: lint
-	$(BIN)/pytest -q $(ARGS)
+	$(BIN)/pytest -q -n $(JOBS) --dist loadfile $(ARGS)
 
 # Starts real server processes and drives them with wrk (apt-get install wrk) or a Python
 # load generator; Prism runs through npx where Node is installed. Writes docs/performance.md.
