@@ -68,7 +68,10 @@ class BackgroundWriter(logging.Handler):
     one call, in order. At most ``limit`` lines wait: a request that finds the queue full
     waits for room (as a blocked stderr would have held it anyway), so memory stays bounded.
     ``flush`` returns once every line handed over so far is written: the server calls it
-    when it stops, and ``logging.shutdown`` at exit.
+    when it stops. ``close`` (``logging.shutdown`` calls it at exit) writes what is left and
+    ends the thread: a daemon thread still inside ``write`` when the interpreter finalizes
+    holds stderr's lock, and Python aborts the process (SIGABRT) instead of exiting 0.
+    Lines logged after that are written by the caller itself.
     """
 
     def __init__(self, stream: TextIO, limit: int = 10_000) -> None:
@@ -77,6 +80,7 @@ class BackgroundWriter(logging.Handler):
         self.limit = limit
         self._lines: list[str] = []
         self._queued = self._written = 0
+        self._closing = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._write_forever, name="log-writer",
                                         daemon=True)
@@ -89,11 +93,22 @@ class BackgroundWriter(logging.Handler):
             self.handleError(record)
             return
         with self._changed:
+            if self._closing:  # the writer has ended: write it here, in order
+                self._write([line])
+                return
             while len(self._lines) >= self.limit:
                 self._changed.wait()
             self._lines.append(line)
             self._queued += 1
             self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+        super().close()
 
     def flush(self) -> None:
         with self._changed:
@@ -104,18 +119,23 @@ class BackgroundWriter(logging.Handler):
     def _write_forever(self) -> None:
         while True:
             with self._changed:
-                while not self._lines:
+                while not self._lines and not self._closing:
                     self._changed.wait()
+                if not self._lines:  # closing, and everything written
+                    return
                 lines, self._lines = self._lines, []
                 self._changed.notify_all()  # room again for requests waiting
-            try:
-                self.stream.write("".join(lines))
-                self.stream.flush()
-            except (OSError, ValueError):  # stderr closed or gone: nothing to write to
-                pass
+            self._write(lines)
             with self._changed:
                 self._written += len(lines)
                 self._changed.notify_all()
+
+    def _write(self, lines: list[str]) -> None:
+        try:
+            self.stream.write("".join(lines))
+            self.stream.flush()
+        except (OSError, ValueError):  # stderr closed or gone: nothing to write to
+            pass
 
 
 def configure_logging(level: str, log_format: str, stream: TextIO | None = None) -> None:

@@ -84,3 +84,22 @@ def test_a_broken_stream_neither_fails_the_caller_nor_stops_the_writer() -> None
     logger.info("kept")
     handler.flush()
     assert stream.getvalue() == "kept\n"
+
+
+def test_close_writes_what_waits_and_ends_the_thread_later_lines_are_written_directly() -> None:
+    """At exit no daemon writer may be left inside ``write``: Python would abort the
+    process (SIGABRT) when it finalizes with stderr's lock held."""
+    stream = StuckStream()
+    handler = BackgroundWriter(stream)
+    logger = logger_to(handler, "close")
+    logger.info("one")
+    assert stream.writing.wait(timeout=10)  # the writer is inside write, holding "one"
+    logger.info("two")  # waits in the queue
+    closing = threading.Thread(target=handler.close)
+    closing.start()
+    stream.release.set()
+    closing.join(timeout=10)
+    assert not closing.is_alive()
+    assert not handler._thread.is_alive()
+    logger.info("three")  # after close: written by the caller, after the others
+    assert stream.getvalue() == "one\ntwo\nthree\n"
