@@ -18,6 +18,7 @@ import threading
 from dataclasses import replace
 
 from .dataset import Dataset
+from .model import CallTracking
 from .query_index import CallTrackingIndex, Change
 
 
@@ -84,10 +85,8 @@ class IndexedDataset:
         records = self.writable().call_trackings
         reinserted = any(i not in records for i in change.before)
         records.update(change.before)
-        if reinserted:  # back in id order, as the dataset keeps its records
-            ordered = sorted(records.items())
-            records.clear()
-            records.update(ordered)
+        if reinserted:
+            keep_id_order(records)
         for record_id in change.changed - change.before.keys():
             records.pop(record_id, None)  # created by the change: gone again
         self.changed(Change(changed=frozenset(change.before), deleted=change.changed
@@ -105,3 +104,10 @@ class IndexedDataset:
                 if index is None or index.records is not self.data.call_trackings:
                     index = self._index = CallTrackingIndex(self.data.call_trackings)
         return index
+
+
+def keep_id_order(records: dict[int, CallTracking]) -> None:
+    """Put records added at the end back in id order, as the dataset keeps its records."""
+    ordered = sorted(records.items())
+    records.clear()
+    records.update(ordered)

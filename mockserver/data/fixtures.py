@@ -114,13 +114,18 @@ def dataset_from_json(data: Any, spec: Spec, source: str) -> Dataset:
 def dataset_to_json(data: Dataset) -> dict[str, list[codec.JSON]]:
     """The inverse of ``dataset_from_json``: every record in its stored API shape, by id."""
     out: dict[str, list[codec.JSON]] = {}
-    for collection, kind in KINDS.items():
+    for collection in KINDS:
         table: dict[int, Any] = getattr(data, collection)
-        records = [kind.to_json(table[k]) for k in sorted(table)]
-        for record in records:
-            record.pop("acl_rule", None)  # computed per caller, never stored
-        out[collection] = records
+        out[collection] = [stored_form(collection, table[k]) for k in sorted(table)]
     return out
+
+
+def stored_form(collection: str, record: Any) -> codec.JSON:
+    """One record in its stored API shape: as the contract shows it, without ``acl_rule``
+    (computed per caller, never stored)."""
+    document = KINDS[collection].to_json(record)
+    document.pop("acl_rule", None)
+    return document
 
 
 def api_view(collection: str, data: Mapping[str, Any]) -> codec.JSON:

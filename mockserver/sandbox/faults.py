@@ -96,11 +96,15 @@ class Faults:
     def decide(self, operation_id: str) -> FaultDecision:
         """Draw this request's fate from the matching rule, if any."""
         with self._lock:
-            key = operation_id if operation_id in self._rules else ANY_OPERATION
-            rule = self._rules.get(key)
+            key, rule = self.matching(operation_id)
             if rule is None:
                 return NO_FAULT
             return _draw(rule, self._draws[key])
+
+    def matching(self, operation_id: str) -> tuple[str, FaultRule | None]:
+        """The rule for the operation (its own, else ``*``), and the key it is kept under."""
+        key = operation_id if operation_id in self._rules else ANY_OPERATION
+        return key, self._rules.get(key)
 
 
 def _draw(rule: FaultRule, rng: random.Random) -> FaultDecision:

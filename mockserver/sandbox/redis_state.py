@@ -30,7 +30,6 @@ from redis.retry import Retry
 from ..core.errors import ServiceUnavailable
 
 PREFIX = "mockserver:"
-DEFAULT_SESSION = "default"
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -162,11 +161,11 @@ def without_password(url: str) -> str:
 
 @dataclass(frozen=True)
 class Seen:
-    """What ``sync`` found: the session's generation and version, and what the replica had
-    not seen (``snapshot`` None: keep the data; ``""``: the baseline; else a document)."""
+    """What ``sync`` found: the session's generation, and what the replica had not seen
+    (``snapshot`` None: keep the data; ``""``: the baseline, else a document, of the data
+    at version ``base``; then the changes after it)."""
 
     gen: str
-    version: int
     base: int
     faults_revision: int
     seed: int
@@ -244,7 +243,7 @@ class RedisState:
         if out[0] == 0:
             return None
         return Seen(
-            gen=out[1].decode(), version=int(out[2]), base=int(out[3]),
+            gen=out[1].decode(), base=int(out[3]),
             faults_revision=int(out[4]), seed=int(out[5]),
             snapshot=None if out[6] is None else out[6].decode(),
             changes=[] if out[7] is None else [c.decode() for c in out[7]],

@@ -24,10 +24,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..core import codec
 from ..core.dataset import Dataset
 from ..core.http import RequestRecord
+from ..core.indexed_dataset import keep_id_order
 from ..core.query_index import Change
+from ..data.fixtures import KINDS, stored_form
 from ..data.snapshots import dataset_document, trusted_dataset
 from .faults import NO_FAULT, FaultDecision, Faults, _draw, _rule_of
 from .journal import Journal, entry_of
@@ -66,8 +67,7 @@ class SharedFaults(Faults):
 
     def decide(self, operation_id: str) -> FaultDecision:
         with self._lock:
-            key = operation_id if operation_id in self._rules else "*"
-            rule = self._rules.get(key)
+            key, rule = self.matching(operation_id)
         if rule is None:
             return NO_FAULT
         number = self.state.draw(self.session, key)
@@ -197,7 +197,8 @@ class SharedStore(Store):
         session.changed(change)
         records = session.data.call_trackings
         document = json.dumps({
-            "changed": [stored(records[i]) for i in sorted(change.changed) if i in records],
+            "changed": [stored_form("call_trackings", records[i])
+                        for i in sorted(change.changed) if i in records],
             "deleted": sorted(change.deleted),
         }, ensure_ascii=False, separators=(",", ":"))
         try:
@@ -275,20 +276,13 @@ def agree_on_origin(state: RedisState, mine: dict[str, Any]) -> str:
     return str(first["started"])
 
 
-def stored(record: Any) -> dict[str, Any]:
-    """A call tracking as the change log keeps it: the state document's form."""
-    document = codec.call_tracking_to_json(record)
-    document.pop("acl_rule", None)
-    return document
-
-
 def apply_change(session: Session, change: dict[str, Any]) -> None:
     """A change another replica made, applied as the handler applied it there."""
     records = session.writable().call_trackings
     before = {}
     created = False
     for item in change["changed"]:
-        record = codec.call_tracking_from_json(item)
+        record = KINDS["call_trackings"].from_json(item)
         old = records.get(record.id)
         if old is None:
             created = True
@@ -299,9 +293,7 @@ def apply_change(session: Session, change: dict[str, Any]) -> None:
         old = records.pop(record_id, None)
         if old is not None:
             before[record_id] = old
-    if created:  # back in id order, as the dataset keeps its records
-        ordered = sorted(records.items())
-        records.clear()
-        records.update(ordered)
+    if created:
+        keep_id_order(records)
     session.changed(Change(changed=frozenset(r["id"] for r in change["changed"]),
                            deleted=frozenset(change["deleted"]), before=before))
