@@ -54,6 +54,10 @@ ONE, FIFTY = "/calltrackings?per_page=1", "/calltrackings?per_page=50"
 PEER_ITEMS = 250  # the default data: every item the peers serve is one the mock serves
 CONTRACT_SEED = 1
 CONTRACT_BEFORE_S, CONTRACT_BEFORE_AT = 23.7, "commit cfa329d, median of 3 runs"  # before round two
+# The requests that run sent (the "about 1,600"). The same seed no longer sends the
+# same number: generation stopped drawing literals from our own modules (contract/
+# reproducible.py), so the run is compared per request, not per run.
+CONTRACT_BEFORE_REQUESTS = 1600
 WARM_REQUESTS = 300  # requests a fresh process answers before its sessions are measured
 PACKAGES = ["flask", "werkzeug", "waitress", "openapi-core", "jsonschema-rs", "faker"]
 
@@ -522,10 +526,14 @@ def targets(report: Report) -> list[tuple[str, str, bool | None]]:
                   s["rss_mb"] <= 600 and s["first_p99_ms"] <= 50))
     c = report.contract
     if c:
-        speedup = CONTRACT_BEFORE_S / c["seconds"]
-        found.append(("6. default contract run >= 2 x faster than before "
-                      f"({CONTRACT_BEFORE_S:.0f} s at {CONTRACT_BEFORE_AT})",
-                      f"{c['seconds']:.1f} s, {speedup:.2f} x", speedup >= 2.0))
+        before_ms = 1000 * CONTRACT_BEFORE_S / CONTRACT_BEFORE_REQUESTS
+        now_ms = 1000 * c["seconds"] / c["requests"] if c["requests"] > 0 else None
+        speedup = ratio(before_ms, now_ms)
+        found.append(("6. default contract run >= 2 x faster than before, per request "
+                      f"({CONTRACT_BEFORE_S:.0f} s for ~{CONTRACT_BEFORE_REQUESTS:,} at "
+                      f"{CONTRACT_BEFORE_AT})",
+                      f"{c['seconds']:.1f} s for {c['requests']:.0f}, {shown(speedup)} x",
+                      None if speedup is None else speedup >= 2.0))
     else:
         found.append(("6. default contract run >= 2 x faster", "skipped", None))
     on, off = rows[("list, 50 per page", "on")], rows[("list, 50 per page", "off")]

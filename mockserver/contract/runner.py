@@ -31,6 +31,7 @@ from .filters import enum_filters, items_not_matching, probes
 from .guard import Guard, Refusal
 from .options import PHASES, ContractOptions, OptionsError
 from .policy import SAFE_METHODS, WritePolicy
+from .reproducible import local_constants_off
 from .target import Target, send
 
 # Phases that generate requests from data: each starts on a freshly reset mock session.
@@ -81,6 +82,7 @@ def run(plan: Plan) -> Outcome:
     collector = Collector(plan.spec)
     guard = Guard(plan.policy)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(local_constants_off())  # same seed, same requests
         stack.enter_context(registered(make_check(plan.spec)))
         schema = load_schema(plan)
         if not plan.policy.unrestricted:

@@ -51,6 +51,7 @@ from .credentials import USER_AGENT
 from .guard import Guard
 from .options import ENV_PREFIX
 from .policy import BULK_UPDATE, LIST, SAFE_METHODS, TargetKind, WritePolicy, lists_ids
+from .reproducible import local_constants_off
 from .runner import DATA_PHASES, UNEXPECTED_METHODS
 from .target import Target, TargetError, probe
 
@@ -112,6 +113,7 @@ def after_load_schema(context: Any, schema: Any) -> None:
     token = next((v.partition(" ")[2] for k, v in headers.items()
                   if k.lower() == "authorization"), "")
     RUN = Run(target, policy, spec, token)
+    RUN.stack.enter_context(local_constants_off())  # same seed, same requests
     RUN.stack.enter_context(registered(make_check(spec)))
     user_agent = {} if any(k.lower() == "user-agent" for k in headers) else {
         "User-Agent": USER_AGENT}
