@@ -34,7 +34,7 @@ from ..identity.callers import Callers
 from ..sandbox.delays import Delays
 from ..sandbox.faults import FaultDecision
 from ..sandbox.prefer import HEADER as PREFER_HEADER
-from ..sandbox.prefer import forced_error, forced_reply, parse_prefer
+from ..sandbox.prefer import Preference, forced_error, forced_reply, parse_prefer
 from ..sandbox.sessions import SESSION_HEADER, Session, Store, WriteConflict, session_name
 from ..validation.request_body import read_request
 from ..validation.validator import CheckedRequest, Validator
@@ -42,6 +42,22 @@ from .response_cache import ResponseCache
 
 log = logging.getLogger("mockserver")
 WRITE_ATTEMPTS = 50  # runs of one write while other replicas keep changing its session first
+
+
+@dataclass(slots=True)
+class Admitted:
+    """A request past the steps that never wait, with what they found: ``complete`` goes
+    on from here (``checked``: the rights and the kept answers were looked at already)."""
+
+    op: Operation
+    request: HttpRequest
+    persona: Persona
+    name: str
+    session: Session
+    prefer: Preference
+    fault: FaultDecision
+    shape: Hashable | None = None
+    checked: bool = False
 
 
 @dataclass
@@ -84,29 +100,54 @@ class Pipeline:
         self.delays = delays or Delays()
 
     def handle(self, op: Operation, request: HttpRequest) -> Outcome:
-        """The steps in order. The token comes first: no session is created, and no delay
-        or fault applied, for a request that does not say who it is."""
+        """The steps in order: ``admit``, then ``complete`` what it left."""
+        step = self.admit(op, request)
+        assert step is not None  # admit gives up only when told it may not wait
+        return step if isinstance(step, Outcome) else self.complete(step)
+
+    def admit(self, op: Operation, request: HttpRequest, *, may_wait: bool = True,
+              ) -> Outcome | Admitted | None:
+        """The steps that never wait: authenticate, session, faults, rights, a kept answer.
+
+        The token comes first: no session is created, and no delay or fault applied, for a
+        request that does not say who it is. What is left (a delay, the operation itself)
+        comes back as ``Admitted`` for ``complete``. With ``may_wait=False`` (the server's
+        event loop) it gives up, before anything has happened, when the session is not at
+        hand (being made, or held by other replicas), and answers None.
+        """
         persona: Persona | None = None
         name: str | None = None
         fault: FaultDecision | None = None
         try:
             name = session_name(request.headers.get(SESSION_HEADER))
             persona = self.authenticate(request)
-            session = self.store.session(name)
+            if may_wait:
+                session = self.store.session(name)
+            else:
+                found = self.store.at_hand(name)
+                if found is None:
+                    return None
+                session = found
             prefer = parse_prefer(request.headers.getlist(PREFER_HEADER), self.max_delay_ms)
             fault = session.faults.decide(op.operation_id)
-            self.delay(fault.delay_ms + prefer.delay_ms)
-            if fault.drop:
-                return Outcome(None, persona, session=name, fault="drop")
-            if fault.error_status is not None:
-                raise forced_error(fault.error_status, injected_message(fault.error_status))
-            self.authorise(op, persona)
-            shape = self.cache_shape(op, request, persona, session, prefer.code)
-            if shape is not None:
-                assert self.cache is not None
-                cached = self.cache.get((session.version, shape))
-                if cached is not None:
-                    return self._outcome(cached, persona, None, name, fault)
+            admitted = Admitted(op, request, persona, name, session, prefer, fault)
+            if fault.delay_ms + prefer.delay_ms > 0:
+                return admitted  # the checks below come after the wait
+            return self.after_wait(admitted)
+        except ApiError as exc:
+            return self._failed(op, request, exc, persona, name, fault)
+
+    def complete(self, admitted: Admitted) -> Outcome:
+        """The steps that may wait: the delay, then reading, validating and running the
+        operation, and checking (and keeping) its answer."""
+        a = admitted
+        op, request, persona, session, prefer = a.op, a.request, a.persona, a.session, a.prefer
+        try:
+            if not a.checked:
+                self.delay(a.fault.delay_ms + prefer.delay_ms)
+                after = self.after_wait(a)
+                if isinstance(after, Outcome):
+                    return after
             checked = self.read(op, request)
             if prefer.code is not None:
                 reply = forced_reply(
@@ -117,15 +158,39 @@ class Pipeline:
                 reply, version = self.run(op, request, persona, checked, session)
             response = respond(reply)
             self.check_response(request, response)
-            if shape is not None and response.status_code == 200:
+            if a.shape is not None and response.status_code == 200:
                 assert self.cache is not None
-                self.cache.put((version, shape), response)
-            return self._outcome(response, persona, None, name, fault)
-        except ContractViolation as exc:
-            log.error("contract violation in %s %s: %s", op.method, request.path, exc.message)
-            return self._outcome(error_response(exc), persona, exc, name, fault)
+                self.cache.put((version, a.shape), response)
+            return self._outcome(response, persona, None, a.name, a.fault)
         except ApiError as exc:
-            return self._outcome(error_response(exc), persona, exc, name, fault)
+            return self._failed(op, request, exc, persona, a.name, a.fault)
+
+    def after_wait(self, admitted: Admitted) -> Outcome | Admitted:
+        """Drop, an injected error, the rights, then the answer kept for this very read."""
+        a = admitted
+        try:
+            if a.fault.drop:
+                return Outcome(None, a.persona, session=a.name, fault="drop")
+            if a.fault.error_status is not None:
+                raise forced_error(a.fault.error_status, injected_message(a.fault.error_status))
+            self.authorise(a.op, a.persona)
+            a.shape = self.cache_shape(a.op, a.request, a.persona, a.session, a.prefer.code)
+            a.checked = True
+            if a.shape is not None:
+                assert self.cache is not None
+                cached = self.cache.get((a.session.version, a.shape))
+                if cached is not None:
+                    return self._outcome(cached, a.persona, None, a.name, a.fault)
+            return a
+        except ApiError as exc:
+            return self._failed(a.op, a.request, exc, a.persona, a.name, a.fault)
+
+    def _failed(self, op: Operation, request: HttpRequest, exc: ApiError,
+                persona: Persona | None, name: str | None, fault: FaultDecision | None,
+                ) -> Outcome:
+        if isinstance(exc, ContractViolation):
+            log.error("contract violation in %s %s: %s", op.method, request.path, exc.message)
+        return self._outcome(error_response(exc), persona, exc, name, fault)
 
     def delay(self, milliseconds: int) -> None:
         """Hold the request, if it has a free place among the delayed ones (else 503)."""

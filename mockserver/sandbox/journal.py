@@ -54,27 +54,31 @@ def selected_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 class Journal:
-    """A bounded, thread-safe ring of request entries for one session."""
+    """A bounded, thread-safe ring of request entries for one session.
+
+    It keeps each request's record and numbers it; the JSON entry is made when the journal
+    is read, which is rare, not on every request (the record is already bounded).
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._records: deque[tuple[int, RequestRecord]] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def add(self, record: RequestRecord) -> None:
         with self._lock:
-            self._entries.append(entry_of(next(self._ids), record))
+            self._records.append((next(self._ids), record))
 
     def newest_first(self, limit: int | None = None, after: int = 0) -> list[dict[str, Any]]:
         """The newest ``limit`` entries (all by default) whose id is above ``after``."""
         with self._lock:
-            entries = [e for e in reversed(self._entries) if e["id"] > after]
-        return entries if limit is None else entries[:limit]
+            kept = [(i, r) for i, r in reversed(self._records) if i > after]
+        return [entry_of(i, r) for i, r in (kept if limit is None else kept[:limit])]
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
+            self._records.clear()
 
 
 def entry_of(entry_id: int, record: RequestRecord) -> dict[str, Any]:

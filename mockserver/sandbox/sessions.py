@@ -146,6 +146,16 @@ class Store:
             self._sessions[name] = made
             return self._used(made, now)
 
+    def at_hand(self, name: str) -> Session | None:
+        """The session, counted as used, if it can be had without waiting: it exists in
+        this process and needs nothing from elsewhere. None means ``session()`` is needed
+        (to make it, or, with replicas, to bring it up to date first)."""
+        now = self._clock()
+        with self._lock:
+            self._expire(now)
+            found = self._sessions.get(name)
+            return None if found is None else self._used(found, now)
+
     def warm_up(self) -> threading.Thread:
         """Build the baseline's default list order now, in the background: every session
         reads it until it writes, and the first list request would otherwise build it
@@ -235,11 +245,14 @@ class Store:
             raise
 
     def _expire(self, now: float) -> None:
-        stale = [
-            name
-            for name, s in self._sessions.items()
-            if name != DEFAULT_SESSION and now - s.last_used > self.idle_seconds
-        ]
+        """Drop the named sessions idle too long. The sessions are kept least recently used
+        first, so the look stops at the first one still in use: no cost per request."""
+        stale = []
+        for name, s in self._sessions.items():
+            if now - s.last_used <= self.idle_seconds:
+                break
+            if name != DEFAULT_SESSION:
+                stale.append(name)
         for name in stale:
             del self._sessions[name]
 

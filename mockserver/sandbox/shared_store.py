@@ -144,6 +144,10 @@ class SharedStore(Store):
         assert found is not None
         return found
 
+    def at_hand(self, name: str) -> Session | None:
+        """Never: every use of a session asks Redis first (one round trip, which may wait)."""
+        return None
+
     def find(self, name: str) -> Session | None:
         return self._synced(name, create=name == DEFAULT_SESSION)
 
