@@ -59,7 +59,7 @@ CONTRACT_BEFORE_S, CONTRACT_BEFORE_AT = 23.7, "commit cfa329d, median of 3 runs"
 # reproducible.py), so the run is compared per request, not per run.
 CONTRACT_BEFORE_REQUESTS = 1600
 WARM_REQUESTS = 300  # requests a fresh process answers before its sessions are measured
-PACKAGES = ["flask", "werkzeug", "waitress", "openapi-core", "jsonschema-rs", "faker"]
+PACKAGES = ["flask", "werkzeug", "httptools", "openapi-core", "jsonschema-rs", "faker"]
 
 
 @dataclass

@@ -124,7 +124,7 @@ def serve(args: argparse.Namespace) -> int:
     from .data.snapshots import StateError
     from .identity.keys import KeyProblem
     from .sandbox.redis_state import OriginMismatch, StateUnavailable
-    from .web.app import create_app
+    from .web.app import create_app, serving_handler
     from .web.server import Server
 
     try:
@@ -156,7 +156,7 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     try:
-        server = Server(app, settings.host, settings.port, limits_of(settings))
+        server = Server(serving_handler(app), settings.host, settings.port, limits_of(settings))
     except (OSError, ValueError) as exc:  # port taken, unknown host...
         print(f"mockserver: cannot listen on {settings.host}:{settings.port}: {exc}",
               file=sys.stderr)

@@ -73,7 +73,8 @@ class Settings:
         maximum=3650,
     )
     threads: int = _opt(
-        "worker threads of the WSGI server, besides one per delayed request", default=8,
+        "worker threads of the server (what cannot be answered at once), besides one per "
+        "delayed request", default=8,
         minimum=1,
     )
     connection_limit: int = _opt(

@@ -253,7 +253,7 @@ def dev_env(**variables: str) -> dict[str, str]:
 def send_headers_only(port: int, body: bytes) -> socket.socket:
     """Start a PATCH whose body has not been sent yet; return once the server read its head.
 
-    ``Expect: 100-continue`` makes waitress answer ``100 Continue`` when the headers are
+    ``Expect: 100-continue`` makes the server answer ``100 Continue`` when the headers are
     in: from then on the request is in flight, with no timing guess.
     """
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)

@@ -1,6 +1,6 @@
 """Servers the contract tests run against: a drifted deployment and an OAuth token endpoint.
 
-Both are plain WSGI apps served by waitress (the project's ``Server``) in a thread of the
+Both are plain WSGI apps served by the project's ``Server`` in a thread of the
 test process, so a test can read what they received.
 
 The drifted deployment is the real mock behind a middleware that breaks the contract in
@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode
 from mockserver.settings import Settings
 from mockserver.web.app import create_app
 from mockserver.web.server import Limits, Server
+from mockserver.web.wsgi import WsgiHandler
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -205,8 +206,8 @@ def answering(status: str, body: Any) -> WsgiApp:
 
 @contextmanager
 def serving(app: WsgiApp) -> Iterator[str]:
-    """Serve ``app`` with waitress on a free port in a thread; yield its base URL."""
-    server = Server(app, "127.0.0.1", 0, Limits(threads=4, delayed=1, grace=2))
+    """Serve ``app`` with the project's server on a free port in a thread; yield its URL."""
+    server = Server(WsgiHandler(app), "127.0.0.1", 0, Limits(threads=4, delayed=1, grace=2))
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()  # the socket already listens: connections queue until the loop runs
     try:

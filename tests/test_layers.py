@@ -23,7 +23,7 @@ LAYERS = "Layers: each part of mockserver imports only the layers below it"
 CONTRACT_OVER_HTTP = (
     "The contract runner reaches the mock over HTTP only: core, validation and settings"
 )
-FLASK_AT_EDGE = "Flask and waitress stay at the web edge"
+FLASK_AT_EDGE = "Flask and the HTTP parser stay at the web edge"
 JOSE_IN_IDENTITY = "JOSE stays in identity: one place signs and verifies tokens"
 REDIS_IN_SANDBOX = "Redis stays in the sandbox: one module speaks to the shared state"
 ACYCLIC = "No import cycles among sibling modules, at any depth"

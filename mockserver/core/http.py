@@ -67,6 +67,9 @@ class HttpResponse:
     headers: Headers = field(default_factory=Headers)
     content_type: str = "application/json"
     json: Any = None  # the body before serialisation, for fast validators
+    # The web edge's form of this response, made the first time it is sent: a response
+    # kept for repeated reads is sent many times, and is never changed once made.
+    wire: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ class ProxyApp:
         credentials = headers.get("Authorization", "")
         if credentials:
             self.learn(credentials.partition(" ")[2].strip() or credentials)
-        length = int(environ.get("CONTENT_LENGTH") or 0)  # waitress refused bodies too large
+        length = int(environ.get("CONTENT_LENGTH") or 0)  # the server refused bodies too large
         body = environ["wsgi.input"].read(length) if length else b""
         target = quote(path, safe="/:@!$&'()*+,;=-._~") + (f"?{query}" if query else "")
         op, path_params = self.inspector.operation(method, path)

@@ -21,6 +21,7 @@ from ..contract.secrets import Masker
 from ..core.spec import Spec, default_spec_path
 from ..validation.compiled import CompiledValidator
 from ..web.server import Limits, Server
+from ..web.wsgi import WsgiHandler
 from .app import ProxyApp, Safety
 from .examine import Inspector
 from .observations import Ledger, Observations
@@ -88,7 +89,7 @@ def main(args: argparse.Namespace) -> int:
         Safety(args.read_only, args.allow_delete_all, args.undescribed == "refuse"),
         masker, masker.add, recorder,
     )
-    server = Server(app, args.host, args.port,
+    server = Server(WsgiHandler(app), args.host, args.port,
                     Limits(threads=args.threads, delayed=0, max_body=args.max_body))
     server.install_signal_handlers()
     print(f"mockserver proxy listening on http://{server.host}:{server.port} -> {upstream_url}"

@@ -8,7 +8,6 @@ this edge: it maps URLs to operations, enforces the body limit, and turns the pi
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -43,10 +42,10 @@ from ..validation.reference import OpenApiCoreValidator
 from ..validation.validator import Validator
 from . import admin_routes, auth_routes, cors, docs
 from .dashboard import dashboard_page
-from .fast_path import FastPath
+from .direct import DirectHandler
 from .flask_glue import (
     NOTED_KEY,
-    Answer,
+    answer_of,
     drop_connection,
     mark_arrival,
     note_request,
@@ -145,10 +144,13 @@ def create_app(settings: Settings | None = None, spec: Spec | None = None) -> Fl
     docs.init_app(app, spec, personas)
     _add_error_handlers(app)
     app.after_request(_note_the_rest)
-    observers = app.extensions["mockserver"]["observers"]
-    app.wsgi_app = FastPath(  # type: ignore[method-assign]
-        app.wsgi_app, spec, partial(answer_api, pipeline, observers), settings.max_body)
     return app
+
+
+def serving_handler(app: Flask) -> DirectHandler:
+    """What the server runs: the API's operations directly, the rest through Flask."""
+    state = app.extensions["mockserver"]
+    return DirectHandler(app.wsgi_app, state["spec"], state["pipeline"], state["observers"])
 
 
 def _origin(settings: Settings, spec: Spec, clock: Clock) -> dict[str, Any]:
@@ -245,7 +247,7 @@ def answer_api(
     req: WerkzeugRequest,
 ) -> Response:
     """An API request through the pipeline, noted for the log and the journal: the body of
-    the Flask view, and all of what the fast path (``fast_path``) does for a request."""
+    the Flask view (the server's own lane, ``direct``, does the same without Flask)."""
     outcome = pipeline.handle(op, to_http_request(op, path_params, req))
     error = outcome.error
     note_request(
@@ -256,7 +258,7 @@ def answer_api(
         problems=tuple(error.problems) if error is not None else (),
         fault=outcome.fault,
         error=error.message if error is not None else None,
-        response=None if outcome.response is None else Answer.of(outcome.response),
+        response=None if outcome.response is None else answer_of(outcome.response),
         req=req,
         observers=observers,
     )
@@ -297,7 +299,7 @@ def _journal_stray(status: int, response: Response) -> None:
     if state["callers"].is_caller(request.headers.get("Authorization", "")):
         state["store"].session(name)  # a first request counts too, if it says who sent it
     _sort_allow(response)  # before the journal keeps the answer
-    note_request(status, name, None, error=g.get("mock_error"), response=Answer.of(response))
+    note_request(status, name, None, error=g.get("mock_error"), response=answer_of(response))
 
 
 def _sort_allow(response: Response) -> None:

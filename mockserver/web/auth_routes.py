@@ -14,7 +14,7 @@ from flask import Flask, Response, request
 from ..core.spec import Operation
 from ..pipeline.token import TokenPipeline
 from ..sandbox.sessions import DEFAULT_SESSION
-from .flask_glue import Answer, note_request, to_flask, to_http_request
+from .flask_glue import answer_of, note_request, to_flask, to_http_request
 
 
 def init_app(app: Flask, pipeline: TokenPipeline) -> None:
@@ -30,7 +30,7 @@ def _make_view(pipeline: TokenPipeline, methods: dict[str, Operation]) -> Any:
         refused = response.status_code >= 400 and isinstance(response.json, dict)
         note_request(response.status_code, DEFAULT_SESSION, op.operation_id,
                      error=str(response.json.get("error_description")) if refused else None,
-                     secret_body=True, response=Answer.of(response))
+                     secret_body=True, response=answer_of(response))
         return to_flask(response)
 
     return view

@@ -2,7 +2,7 @@
 
 Every message of the mock, request lines and start/stop events alike, goes through the
 standard ``logging`` module to one handler on stderr, so ``--log-format`` changes them all
-at once, waitress's own warnings included. Structured data rides on a record as
+at once. Structured data rides on a record as
 ``extra={"fields": {...}}``: the JSON formatter writes those fields, the text formatter
 only the message.
 """
@@ -18,7 +18,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-OUR_LOGGERS = ("mockserver", "waitress")
+OUR_LOGGERS = ("mockserver",)
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
@@ -141,7 +141,7 @@ class BackgroundWriter(logging.Handler):
 def configure_logging(level: str, log_format: str, stream: TextIO | None = None) -> None:
     """Send every log record to ``stream`` (stderr) in ``log_format``, at ``level``.
 
-    ``DEBUG`` applies to the mock's and waitress's loggers only: other libraries' debug
+    ``DEBUG`` applies to the mock's logger only: other libraries' debug
     chatter (Faker's locale search, say) would drown the lines a user asked for.
     """
     handler = BackgroundWriter(stream or sys.stderr)

@@ -1,165 +1,165 @@
-"""Serving the WSGI app with waitress, in one process, with a graceful stop.
+"""The HTTP server: one process, an asyncio event loop, worker threads, a graceful stop.
 
-One process because the state is in memory. On SIGTERM or SIGINT the server stops
-accepting connections, lets in-flight requests finish and flush (up to ``grace`` seconds),
-runs the ``on_stop`` callback (saving state, for instance), and returns, so the command
-exits 0 within a known bound: what an orchestrator's stop timeout needs.
+One process because the state is in memory. The loop accepts and reads every connection
+(``connection``); each whole request goes to the ``Handler``, which either answers on the
+loop, when that cannot wait (the mock's kept answers to repeated reads: no lock held for
+long, no sleep, no I/O), or hands back work that ``threads`` worker threads run, plus one
+per delayed request. So a read answered before costs the loop tens of microseconds and no
+thread switch, and nothing slow ever runs on the loop.
 
-A request counts as in flight from its first byte: one whose body is still arriving is
-finished too, not cut off, as long as it completes within the grace period.
+On SIGTERM or SIGINT the server stops accepting connections, lets in-flight requests finish
+and flush (up to ``grace`` seconds), runs the ``on_stop`` callback (saving state, for
+instance), and returns, so the command exits 0 within a known bound: what an
+orchestrator's stop timeout needs. A request counts as in flight from its first byte: one
+whose body is still arriving is finished too, not cut off, as long as it completes within
+the grace period.
 
-A fault may ask to drop a connection without answering. WSGI has no way to say that, so
-the app marks the request (``DROP_KEY`` in its environ) and ``DropConnections`` raises
-waitress's ``ClientDisconnected`` before a byte of the response is written: waitress then
-closes the connection, and the client sees it closed with no response.
-
-No client can hold the server: connections are cheap (waitress reads them on one loop, with
-``poll``, thousands at once), a request whose headers take longer than ``header_timeout``
-from its first byte, or that is not whole after ``body_timeout``, is closed, an idle
-keep-alive connection after ``channel_timeout``, and a body larger than ``max_body`` is
-refused from its ``Content-Length`` (or, chunked, from the bytes counted) before it is
-read. Delayed requests run on threads of their own (``Delays``): ``threads`` serve the rest.
+No client can hold the server: connections are cheap (one loop reads thousands at once;
+past ``connection_limit`` more wait in the listen backlog), a request whose headers take
+longer than ``header_timeout`` from its first byte, or that is not whole after
+``body_timeout``, is closed, as is an idle keep-alive connection after ``channel_timeout``
+or one that does not read its answer for as long; a body larger than ``max_body`` is refused
+from its ``Content-Length`` (or, chunked, from the bytes counted) before it is read.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import contextlib
 import logging
+import queue
 import signal
+import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
-from waitress.channel import ClientDisconnected, HTTPChannel
-from waitress.server import create_server
-from waitress.task import ErrorTask
-
-from ..core.errors import error_body
-from .flask_glue import DROP_KEY
+from .connection import Connection, Limits, refusal_reply
+from .exchange import DateHeader, Exchange, Handler, Reply
 
 log = logging.getLogger("mockserver")
 ACCEPT_BATCH = 128  # connections taken from the listen backlog in one turn of the loop
-# waitress warns on every queued task; under load that is thousands of lines a second, which
-# slow the server down and drown the request log. Queueing is normal with more clients than
-# threads, so only errors from that logger are kept.
-logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+SWEEP_SECONDS = 0.5  # how often overdue connections are looked for
+WORKERS_STOP_SECONDS = 1.0  # how long the stop waits for a worker still running
 
 
-class JsonErrorTask(ErrorTask):  # type: ignore[misc]
-    """Errors waitress answers itself (a malformed request line, headers too large, a
-    broken chunked body) in the contract's ``Error`` shape, like every other error."""
+class Workers:
+    """Daemon threads running the work handlers hand back.
 
-    def execute(self) -> None:
-        error = self.request.error
-        message = f"{error.reason}: {error.body}".strip().rstrip(":")
-        if error.code == 413:  # worded as the app words it: waitress's limit is one more
-            limit = self.channel.adj.max_request_body_size - 1
-            message = f"The request body is larger than the limit of {limit} bytes."
-        body = json.dumps(error_body(error.code, message)).encode("utf-8")
-        self.status = f"{error.code} {error.reason}"
-        self.response_headers.append(("Content-Type", "application/json"))
-        self.set_close_on_finish()
-        self.content_length = len(body)
-        self.write(body)
+    The thread idle the shortest time takes the next job (a stack, not a queue): under a
+    light load the same few threads do all the work, so memory freed by one request is
+    reused by the next instead of being kept by every thread's allocator arena (parsing a
+    700 KB body on forty threads in turn held 40 MB more). A stop waits a bounded time for
+    jobs still running: a daemon thread never holds the process's exit.
+    """
 
+    def __init__(self, count: int, name: str = "mockserver-worker") -> None:
+        self._lock = threading.Lock()
+        self._waiting: deque[Callable[[], None]] = deque()
+        self._idle: list[_Worker] = []
+        self._stopping = False
+        self._threads = [_Worker(self, f"{name}-{n}") for n in range(count)]
+        for thread in self._threads:
+            thread.start()
 
-class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
-    """A connection that remembers when the request it is reading began to arrive."""
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            if self._idle:
+                self._idle.pop().give(job)
+            else:
+                self._waiting.append(job)
 
-    error_task_class = JsonErrorTask
-    receiving_since: float | None = None
+    def next_job(self, worker: _Worker) -> Callable[[], None] | None:
+        """The job waiting longest, or None: the worker is idle (or told to stop)."""
+        with self._lock:
+            if self._waiting:
+                return self._waiting.popleft()
+            if not self._stopping:
+                self._idle.append(worker)
+            return None
 
-    def send_continue(self) -> None:
-        """waitress answers ``Expect: 100-continue`` by waiting for a body, even when the
-        request has none (a GET, ``Content-Length: 0``): the client then hangs until the
-        body timeout. A request that is already whole gets its answer instead."""
-        if self.request is not None and self.request.completed:
-            self.request.expect_continue = False
-            return
-        super().send_continue()
-
-    def received(self, data: bytes) -> bool:
-        if self.request is None and data:
-            self.receiving_since = time.monotonic()
-        accepted: bool = super().received(data)
-        if self.request is None:
-            self.receiving_since = None
-        return accepted
-
-    def overdue(self, now: float, limits: Limits) -> bool:
-        """Whether the request being read has taken longer than the limits allow."""
-        since, request = self.receiving_since, self.request
-        if since is None or request is None or request.completed:
-            return False
-        allowed = limits.body_timeout if request.headers_finished else limits.header_timeout
-        return now - since > allowed
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one client may take of the server (see the module's docstring)."""
-
-    threads: int = 8
-    delayed: int = 32  # more threads, for requests held by a delay
-    connection_limit: int = 4096
-    backlog: int = 1024
-    channel_timeout: int = 30
-    header_timeout: float = 10.0
-    body_timeout: float = 30.0
-    max_body: int = 1 << 20
-    grace: float = 5.0
+    def stop(self, timeout: float) -> None:
+        with self._lock:
+            self._stopping = True
+            self._waiting.clear()
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.give(None)
+        for worker in self._threads:
+            worker.give(None)  # one still running ends after its job
+        deadline = time.monotonic() + timeout
+        for worker in self._threads:
+            worker.join(max(0.0, deadline - time.monotonic()))
 
 
-class DropConnections:
-    """WSGI middleware: turn the app's "drop this connection" mark into a closed socket."""
+class _Worker(threading.Thread):
+    def __init__(self, pool: Workers, name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self._pool = pool
+        self._given: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def give(self, job: Callable[[], None] | None) -> None:
+        self._given.put(job)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        result = self.app(environ, start_response)
-        if environ.get(DROP_KEY):
-            if hasattr(result, "close"):
-                result.close()
-            raise ClientDisconnected("dropped on purpose by a fault rule")
-        return result
+    def run(self) -> None:
+        while True:
+            job = self._pool.next_job(self)
+            if job is None:
+                job = self._given.get()
+                if job is None:
+                    return
+            job()
 
 
 class Server:
-    def __init__(self, app: Any, host: str, port: int, limits: Limits | None = None) -> None:
+    def __init__(self, handler: Handler, host: str, port: int,
+                 limits: Limits | None = None) -> None:
+        self.handler = handler
         self.limits = limits = limits or Limits()
         self.grace = limits.grace
-        self._stop = threading.Event()
+        self._date = DateHeader()
+        self.stopping = False
+        self._stop_asked = False
         self._signal: str | None = None
-        self._map: dict[int, Any] = {}
-        self._next_sweep = 0.0
-        self.waitress = create_server(
-            DropConnections(app),
-            map=self._map,
-            host=host,
-            port=port,
-            threads=limits.threads + limits.delayed,
-            connection_limit=limits.connection_limit,
-            backlog=limits.backlog,
-            channel_timeout=limits.channel_timeout,
-            cleanup_interval=1,  # idle connections are looked at every second, not every 30
-            max_request_body_size=limits.max_body + 1,  # waitress refuses from the limit on
-            asyncore_use_poll=True,  # select() stops at 1,024 connections
-            ident="mockserver",
-            clear_untrusted_proxy_headers=True,
-        )
-        self.waitress.channel_class = JsonErrorChannel  # the connections it accepts from now
-        self.waitress.handle_accept = self._accept_waiting(self.waitress.handle_accept)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._connections: set[Connection] = set()
+        self._accepting = False
+        self._connecting: set[asyncio.Future[None]] = set()
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind((host, port))
+            self.socket.listen(limits.backlog)
+            self.socket.setblocking(False)
+        except OSError:
+            self.socket.close()
+            raise
+        bound = self.socket.getsockname()
+        self.address: tuple[str, int] = (str(bound[0]), int(bound[1]))
+        self._workers: Workers | None = None
 
     @property
     def port(self) -> int:
-        return int(self.waitress.effective_port)
+        return self.address[1]
 
     @property
     def host(self) -> str:
-        return str(self.waitress.effective_host)
+        return self.address[0]
+
+    def date(self) -> str:
+        return self._date()
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._connections)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        assert self._loop is not None
+        return self._loop
 
     def install_signal_handlers(self, on_signal: Callable[[], None] | None = None) -> None:
         """Stop on SIGTERM/SIGINT; ``on_signal`` runs first (cutting delays short, say)."""
@@ -175,19 +175,54 @@ class Server:
             signal.signal(sig, handle)
 
     def stop(self) -> None:
-        """Ask the loop to stop; safe from a signal handler or another thread."""
-        self._stop.set()
-        self.waitress.pull_trigger()
+        """Ask the server to stop; safe from a signal handler or another thread."""
+        self._stop_asked = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # closed meanwhile: it is stopping
+                loop.call_soon_threadsafe(wake.set)
 
     def serve(self, on_stop: Callable[[], None] | None = None) -> None:
         """Serve until ``stop``; then drain in-flight requests and run ``on_stop``."""
-        loop = self.waitress.asyncore.loop
-        while not self._stop.is_set():
-            loop(timeout=0.5, map=self._map, use_poll=True, count=1)
-            self._sweep()
-        self.waitress.del_channel()
-        self.waitress.socket.close()
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._workers = Workers(self.limits.threads + self.limits.delayed)
+        try:
+            loop.run_until_complete(self._serve(on_stop))
+        finally:
+            loop.close()
+
+    async def _serve(self, on_stop: Callable[[], None] | None) -> None:
+        self._wake = asyncio.Event()
+        if self._stop_asked:
+            self._wake.set()
+        self._accept(True)
+        sweeper = asyncio.ensure_future(self._sweep_forever())
+        await self._wake.wait()
+        sweeper.cancel()
         started = time.monotonic()
+        abandoned = await self._drain()
+        assert self._workers is not None
+        self._workers.stop(WORKERS_STOP_SECONDS)
+        if on_stop is not None:
+            on_stop()
+        for connection in list(self._connections):
+            connection.abort()
+        await asyncio.sleep(0)  # the aborted transports tell their protocols
+        drained = time.monotonic() - started
+        log.info(
+            "stopped after %.3fs",
+            drained,
+            extra={"fields": {"event": "stopped", "drain_seconds": round(drained, 3),
+                              "abandoned": abandoned}},
+        )
+
+    async def _drain(self) -> int:
+        """Stop accepting; wait (up to ``grace``) for every in-flight request to finish.
+        How many were still unfinished then."""
+        self._accept(False)
+        self.socket.close()
+        self.stopping = True
         in_flight = self._in_flight()
         log.info(
             "stopping%s: no new connections; finishing %d in-flight request(s) within %gs",
@@ -197,9 +232,11 @@ class Server:
             extra={"fields": {"event": "stopping", "signal": self._signal,
                               "in_flight": in_flight, "grace_seconds": self.grace}},
         )
-        deadline = started + self.grace
-        while self._in_flight() and time.monotonic() < deadline:
-            loop(timeout=0.05, map=self._map, use_poll=True, count=1)
+        assert self._wake is not None
+        self._wake.clear()
+        if in_flight:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.grace)
         abandoned = self._in_flight()
         if abandoned:
             log.warning(
@@ -208,55 +245,110 @@ class Server:
                 abandoned,
                 extra={"fields": {"event": "grace_expired", "abandoned": abandoned}},
             )
-        self.waitress.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
-        if on_stop is not None:
-            on_stop()
-        for channel in list(self._map.values()):
-            channel.close()
-        drained = time.monotonic() - started
-        log.info(
-            "stopped after %.3fs",
-            drained,
-            extra={"fields": {"event": "stopped", "drain_seconds": round(drained, 3),
-                              "abandoned": abandoned}},
-        )
+        return abandoned
 
-    def _accept_waiting(self, accept_one: Callable[[], None]) -> Callable[[], None]:
-        """waitress accepts one connection per turn of its loop, and a turn costs a look at
-        every open connection: with thousands open, the listen backlog would fill and new
-        clients wait seconds. Take every connection that is waiting (up to a batch)."""
+    # --- connections -----------------------------------------------------------------------
 
-        def accept() -> None:
-            for _ in range(ACCEPT_BATCH):
-                before = len(self._map)
-                accept_one()
-                if len(self._map) == before or len(self._map) >= self.limits.connection_limit:
-                    return
-
-        return accept
-
-    def _sweep(self) -> None:
-        """Close, at most twice a second, the connections whose request is overdue."""
-        now = time.monotonic()
-        if now < self._next_sweep:
+    def _accept(self, on: bool) -> None:
+        """Listen for new connections, or stop (at the connection limit, or stopping)."""
+        if on == self._accepting:
             return
-        self._next_sweep = now + 0.5
-        for channel in list(self._map.values()):
-            if isinstance(channel, JsonErrorChannel) and channel.overdue(now, self.limits):
-                channel.will_close = True
-                channel.receiving_since = None
+        self._accepting = on
+        if on:
+            self.loop.add_reader(self.socket.fileno(), self._accept_waiting)
+        else:
+            self.loop.remove_reader(self.socket.fileno())
+
+    def _accept_waiting(self) -> None:
+        """Take every connection waiting in the backlog (up to a batch)."""
+        for _ in range(ACCEPT_BATCH):
+            if len(self._connections) >= self.limits.connection_limit:
+                self._accept(False)
+                return
+            try:
+                sock, _ = self.socket.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # out of file descriptors, say: try again later
+                log.warning("cannot accept a connection: %s", exc)
+                return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            connection = Connection(self)
+            self._connections.add(connection)  # counted now, so the limit holds
+            task = asyncio.ensure_future(self._connect(sock, connection))
+            self._connecting.add(task)  # the loop keeps only a weak reference
+            task.add_done_callback(self._connecting.discard)
+
+    async def _connect(self, sock: socket.socket, connection: Connection) -> None:
+        try:
+            await self.loop.connect_accepted_socket(lambda: connection, sock)
+        except OSError:
+            sock.close()
+            self.closed(connection)
+
+    def opened(self, connection: Connection) -> None:
+        self._connections.add(connection)
+
+    def closed(self, connection: Connection) -> None:
+        self._connections.discard(connection)
+        if not self.stopping and len(self._connections) < self.limits.connection_limit:
+            self._accept(True)
+        self.settled(connection)
+
+    def settled(self, connection: Connection) -> None:
+        """A connection has nothing in flight: while stopping, close it; once none is left
+        in flight, the drain is over."""
+        if not self.stopping:
+            return
+        if not connection.in_flight():
+            connection.close()
+        if self._wake is not None and not self._in_flight():
+            self._wake.set()
 
     def _in_flight(self) -> int:
-        """How many connections have a request arriving, running, or its answer unsent.
-
-        Idle keep-alive connections are told to close now: they hold no request.
-        """
+        """How many connections have a request arriving, running, or its answer unsent;
+        while stopping, the others (idle keep-alives) are closed."""
         busy = 0
-        for channel in list(self._map.values()):
-            if not isinstance(channel, HTTPChannel):
-                continue
-            if channel.request is not None or channel.requests or channel.total_outbufs_len:
+        for connection in list(self._connections):
+            if connection.in_flight():
                 busy += 1
-            else:
-                channel.will_close = True
+            elif self.stopping:
+                connection.close()
         return busy
+
+    async def _sweep_forever(self) -> None:
+        """Close, twice a second, the connections that took longer than the limits allow."""
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            now = time.monotonic()
+            for connection in list(self._connections):
+                if connection.overdue(now):
+                    connection.reset() if connection.write_paused else connection.abort()
+
+    # --- answering -------------------------------------------------------------------------
+
+    def answer(self, connection: Connection, exchange: Exchange) -> Reply | None:
+        """The handler's answer if it gives one on the loop; else None, and the work runs
+        on a worker thread, whose answer the connection gets through ``deliver``."""
+        try:
+            result = self.handler.respond(exchange)
+        except Exception:
+            log.exception("unexpected error answering %s %s", exchange.method, exchange.path)
+            return refusal_reply(500, "Internal Server Error")
+        if isinstance(result, Reply):
+            return result
+        loop, workers = self.loop, self._workers
+        assert workers is not None
+
+        def job() -> None:
+            try:
+                reply = result()
+            except Exception:
+                log.exception("unexpected error answering %s %s", exchange.method,
+                              exchange.path)
+                reply = refusal_reply(500, "Internal Server Error")
+            with contextlib.suppress(RuntimeError):  # the loop closed: the server stopped
+                loop.call_soon_threadsafe(connection.deliver, exchange, reply)
+
+        workers.submit(job)
+        return None

@@ -1,8 +1,8 @@
 """``mockserver contract`` end to end: the command in its own process, real servers, HTTP.
 
 The mock runs as ``mockserver serve``; the drifted deployment and the token endpoint are
-small WSGI apps served by waitress in this process (``contract_servers``), so the tests can
-read what they received. Runs are kept short (few examples, a fixed seed).
+small WSGI apps served by the project's server in this process (``contract_servers``), so
+the tests can read what they received. Runs are kept short (few examples, a fixed seed).
 """
 
 from __future__ import annotations

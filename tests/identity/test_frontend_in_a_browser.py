@@ -102,5 +102,5 @@ def test_a_frontend_on_another_origin_signs_in_and_works_unchanged(
     assert refused == {"status": 401, "challenge": None, "body": {
         "error": "invalid_client", "error_description": "The API key or secret is not known."}}
     assert problems == ["Failed to load resource: the server responded with a status of "
-                        "401 (UNAUTHORIZED)"]
+                        "401 (Unauthorized)"]
     tab.close()

@@ -31,7 +31,8 @@ from conftest import (
 
 from mockserver.cli import limits_of
 from mockserver.settings import Settings
-from mockserver.web.server import Server
+from mockserver.web.app import serving_handler
+from mockserver.web.server import Limits, Server
 
 SERVE = [sys.executable, "-m", "mockserver", "serve"]
 REQUEST_FIELDS = {
@@ -215,21 +216,20 @@ def test_options_are_case_insensitive_and_canonical() -> None:
     )
 
 
-def test_concurrency_settings_reach_waitress() -> None:
+def test_serving_settings_become_the_server_limits() -> None:
     settings = Settings(threads=3, max_delayed=4, grace=1.5, connection_limit=7, backlog=9,
-                        channel_timeout=11, max_body=500)  # fmt: skip
-    server = Server(make_app(), "127.0.0.1", 0, limits_of(settings))
+                        channel_timeout=11, header_timeout=2, body_timeout=3,
+                        max_body=500)  # fmt: skip
+    limits = limits_of(settings)
+    assert limits == Limits(threads=3, delayed=4, connection_limit=7, backlog=9,
+                            channel_timeout=11, header_timeout=2.0, body_timeout=3.0,
+                            max_body=500, grace=1.5)  # fmt: skip
+    server = Server(serving_handler(make_app()), "127.0.0.1", 0, limits)
     try:
-        adj = server.waitress.adj
-        assert (adj.threads, adj.connection_limit, adj.backlog, adj.channel_timeout) == (
-            3 + 4, 7, 9, 11
-        )
-        assert (adj.max_request_body_size, adj.cleanup_interval, adj.asyncore_use_poll) == (
-            501, 1, True
-        )
-        assert server.grace == 1.5
+        assert (server.limits, server.grace, server.host) == (limits, 1.5, "127.0.0.1")
+        assert server.port > 0
     finally:
-        server.waitress.close()
+        server.socket.close()
 
 
 # --- the stop's bound -----------------------------------------------------------------------
