@@ -165,6 +165,7 @@ def serve(args: argparse.Namespace) -> int:
     for part in state["warm_ups"]:
         part.warm_up()
     log_start(settings, server)
+    flush_logs()  # the start's lines are out before anyone is told the server listens
     if settings.log_format == "text":  # in JSON mode every line the process writes is JSON
         print_banner(app, server)
     server.serve(on_stop=state["save_state"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ..core.http import RequestRecord
@@ -55,7 +56,7 @@ def log_request(record: RequestRecord, level: int = logging.INFO) -> None:
         record.duration_ms,
         f" fault={record.fault}" if record.fault else "",
         f" errors=[{problems}]" if problems else "",
-        extra={"fields": log_fields(record)},
+        extra={"fields": partial(log_fields, record)},  # made by the JSON formatter only
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import PINNED_NOW, RunningServer, start_server
+from helpers import wait_until
 from mixed_load import DELETED_PER_THREAD, ROUNDS, THREADS, run_mixed_load
 
 
@@ -29,6 +30,8 @@ def test_mixed_load_keeps_every_write(server: RunningServer) -> None:
     assert status == 200
     assert health["counts"]["call_trackings"] == 400 - THREADS * DELETED_PER_THREAD
     setup.close()
+    wait_until(lambda: server.log().count("DELETE /calltrackings") >= THREADS * ROUNDS * 2,
+               what="every DELETE's log line")
     log = server.log()
     assert "Traceback" not in log and " 500 " not in log
     assert log.count("DELETE /calltrackings") == THREADS * ROUNDS * 2

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import RunningServer
+from helpers import wait_until
 from hostility import ask, json_of
 
 TOKEN_PATH = "/auth/oauth/v1/token"
@@ -134,5 +135,8 @@ def test_a_browser_s_script_is_refused_without_a_login_dialog(
 def test_a_token_request_is_logged_without_its_body(sandbox: RunningServer) -> None:
     form = b"grant_type=client_credentials&client_id=viewer-key" \
            b"&client_secret=viewer-secret-not-a-secret"
+    before = sandbox.log().count("POST /auth/oauth/v1/token")
     assert token_request(sandbox, form, "application/x-www-form-urlencoded")[0] == 200
+    wait_until(lambda: sandbox.log().count("POST /auth/oauth/v1/token") > before,
+               what="the token request's log line")
     assert "viewer-secret-not-a-secret" not in sandbox.log()

@@ -7,6 +7,8 @@ import io
 import logging
 import threading
 
+from helpers import wait_until
+
 from mockserver.web.logs import BackgroundWriter, TextFormatter
 
 
@@ -103,3 +105,38 @@ def test_close_writes_what_waits_and_ends_the_thread_later_lines_are_written_dir
     assert not handler._thread.is_alive()
     logger.info("three")  # after close: written by the caller, after the others
     assert stream.getvalue() == "one\ntwo\nthree\n"
+
+
+class CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def write(self, text: str) -> int:
+        self.calls += 1
+        return super().write(text)
+
+
+def test_lines_logged_together_go_out_in_few_writes_and_a_lone_one_soon() -> None:
+    stream = CountingStream()
+    handler = BackgroundWriter(stream, batch=100, interval=0.05)
+    logger = logger_to(handler, "batched")
+    for number in range(1000):
+        logger.info("line %d", number)
+    handler.flush()
+    assert stream.getvalue() == "".join(f"line {n}\n" for n in range(1000))
+    assert stream.calls <= 20  # a write per batch of 100, not per line
+    logger.info("alone")
+    wait_until(lambda: stream.getvalue().endswith("alone\n"),
+               what="a lone line written without a flush")
+
+
+def test_text_stamps_are_logging_s_own() -> None:
+    """The stamp made once a second is the one logging makes for every line."""
+    ours, theirs = TextFormatter("%(asctime)s %(message)s"), logging.Formatter(
+        "%(asctime)s %(message)s")
+    for created in (1_700_000_000.0, 1_700_000_000.999, 1_700_000_001.0005, 1_700_000_001.5,
+                    1_700_086_399.25, 1_700_086_400.75):
+        record = logging.LogRecord("x", logging.INFO, "f", 1, "m", None, None)
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        assert ours.format(record) == theirs.format(record), created

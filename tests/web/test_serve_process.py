@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import PINNED_NOW, ROOT, RunningServer, start_server
+from helpers import wait_until
 
 from mockserver import __version__
 
@@ -109,6 +110,7 @@ def test_each_request_logs_one_line(server: RunningServer) -> None:
     request(server, "PATCH", "/calltrackings", {"operations": [{"op": "add", "path": "/seen"}]})
     request(server, "DELETE", "/calltrackings/abc", token="agent-token")
     request(server, "PUT", "/calltrackings")
+    wait_until(lambda: "PUT /calltrackings" in server.log(), what="the last request's line")
     lines = [LOG_LINE.match(line) for line in server.log().splitlines()]
     requests = [m.groups() for m in lines if m]
     assert all(float(duration) >= 0 for *_, duration, _ in requests)
