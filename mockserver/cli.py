@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "status: 0 promises kept, 1 contract failure, 2 the run could not be made.",
     )
     add_contract_arguments(contract)
-    from .proxy.command import add_arguments as add_proxy_arguments
+    from .proxy.options import add_arguments as add_proxy_arguments
 
     proxy = sub.add_parser(
         "proxy",
