@@ -32,7 +32,7 @@ from ..core.spec import Spec
 from .formats import Rewrites, UnmirroredFormats, reference_formats, rewrite_formats
 from .prechecks import Prechecks
 from .reference import OpenApiCoreValidator
-from .validator import INVALID_REQUEST, CheckedRequest, Validator
+from .validator import INVALID_REQUEST, CheckedRequest
 
 log = logging.getLogger("mockserver")
 
@@ -323,7 +323,7 @@ class CompiledValidator:
                 self.requests[key] = _compile(compiler.request, *key)
                 self.responses[key] = _compile(compiler.response, *key)
         self.prechecks = Prechecks(spec)
-        self._reference: Validator | None = None
+        self._reference: OpenApiCoreValidator | None = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> threading.Thread:
@@ -334,7 +334,7 @@ class CompiledValidator:
         return thread
 
     @property
-    def reference(self) -> Validator:
+    def reference(self) -> OpenApiCoreValidator:
         """openapi-core, built on first need (or by ``warm_up``): a process that only
         checks valid requests, a test's or a benchmark's, never pays for it."""
         with self._lock:
@@ -375,7 +375,7 @@ class CompiledValidator:
             return self.reference.check_request(request, body)
         if checked is not None:
             return checked
-        checked = self.reference.check_request(request, body)  # raises BadRequest, worded
+        checked = self.reference.check_objected(request, body)  # raises BadRequest, worded
         _disagreement("request", request)
         return checked
 

@@ -93,6 +93,14 @@ def reachable_body(request: HttpRequest) -> tuple[bool, Any]:
 VERDICTS: Counter[str] = Counter()
 
 
+def verdict_of(check: Any, request: HttpRequest, body: Any) -> Any:
+    """The checked request, or the problems of the rejection as JSON."""
+    try:
+        return check(request, body)
+    except BadRequest as exc:
+        return [p.to_json() for p in exc.problems]
+
+
 def compare_request(request: HttpRequest | None, source: str) -> None:
     if request is None:
         return
@@ -100,12 +108,16 @@ def compare_request(request: HttpRequest | None, source: str) -> None:
     if not reachable:
         return
     fast = FAST.fast_request_verdict(request, body)
+    objected = verdict_of(REFERENCE.check_objected, request, body)
     try:
         reference = REFERENCE.check_request(request, body)
     except BadRequest as exc:
         assert fast is None, f"fast path accepted what openapi-core rejects: {exc.problems}"
+        # openapi-core on the parameters sent alone: the same problems, in the same order
+        assert objected == [p.to_json() for p in exc.problems]
         VERDICTS[f"{source}: rejected"] += 1
         return
+    assert objected == reference
     assert fast is not None, "fast path rejected what openapi-core accepts"
     assert (fast.query, fast.path, fast.headers) == (
         reference.query, reference.path, reference.headers,
