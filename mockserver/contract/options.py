@@ -49,6 +49,10 @@ class ContractOptions:
     checks: str = _opt("comma-separated checks to run, or 'all'", "all")
     phases: str = _opt(f"comma-separated phases among {', '.join(PHASES)}, or 'all'", "all")
     workers: int = _opt("operations tested in parallel", 1)
+    jobs: str = _opt("against the mock, phases run at once, each in a process and a session of "
+                     "its own: a number, or 'auto' (every phase at once on a machine of more "
+                     "than one core); 1 runs them one after another, as always against a real "
+                     "deployment", "auto")
     junit_xml: Path | None = _opt("write a JUnit XML report to this file")
     allow_writes: bool = _opt("against a real deployment, also send bulk PATCH (always with "
                               "ids) and single DELETE; never a bulk DELETE", False)
@@ -66,6 +70,13 @@ class ContractOptions:
         return None if self.checks.strip() == "all" else _split(self.checks)
 
     @property
+    def job_count(self) -> int:
+        """How many phases may run at once (``validate`` has checked the value)."""
+        if self.jobs.strip().lower() == "auto":
+            return len(self.phase_list) if (os.cpu_count() or 1) > 1 else 1
+        return int(self.jobs)
+
+    @property
     def secrets(self) -> list[str | None]:
         return [self.token, self.client_secret]
 
@@ -80,6 +91,10 @@ class ContractOptions:
         for name in ("max_examples", "workers"):
             if getattr(self, name) < 1:
                 raise OptionsError(f"--{name.replace('_', '-')} must be at least 1")
+        jobs = self.jobs.strip().lower()
+        if jobs != "auto" and not (jobs.isdigit() and int(jobs) >= 1):
+            raise OptionsError(f"--jobs must be 'auto' or a whole number of at least 1, not "
+                               f"{self.jobs!r}")
         if self.request_timeout <= 0:
             raise OptionsError("--request-timeout must be positive")
         if self.token_request not in REQUEST_STYLES:

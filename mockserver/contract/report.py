@@ -89,9 +89,11 @@ def header(plan: Plan) -> str:
     if target.kind is TargetKind.MOCK:
         links = ", the stateful phase following the spec's links" \
             if "stateful" in options.phase_list else ""
-        lines.append(f"Target: the mock (GET /__mock/health says so); private session "
-                     f"{target.session}, reset before each phase; every operation is "
-                     f"exercised{links}.")
+        sessions = (f"private session {target.session}, reset before each phase"
+                    if plan.jobs == 1 else f"private sessions {target.session}-<phase>, "
+                    "one per phase, each reset before it")
+        lines.append(f"Target: the mock (GET /__mock/health says so); {sessions}; every "
+                     f"operation is exercised{links}.")
     elif plan.policy.allow_writes:
         lines.append("Target: a REAL deployment. WRITES ALLOWED (--allow-writes): bulk PATCH "
                      "(always listing ids) and single DELETE are sent and change real data; "
@@ -113,8 +115,10 @@ def header(plan: Plan) -> str:
     if skipped:
         lines.append("Not exercised against this target: " + ", ".join(skipped) + ".")
     seed = options.seed if options.seed is not None else "random"
-    lines.append(f"Phases: {', '.join(options.phase_list)}; max examples {options.max_examples}"
-                 f"; seed {seed}; workers {options.workers}; checks {options.checks}.")
+    apart = f" ({plan.jobs} at once, each in a process of its own)" if plan.jobs > 1 else ""
+    lines.append(f"Phases: {', '.join(options.phase_list)}{apart}; max examples "
+                 f"{options.max_examples}; seed {seed}; workers {options.workers}; checks "
+                 f"{options.checks}.")
     return "\n".join(lines)
 
 

@@ -28,6 +28,20 @@ def test_defaults() -> None:
         None, None, 100, None, "all", "all", 1, None, False, False, default_spec_path(), 10.0)
     assert options.phase_list == ["examples", "coverage", "fuzzing", "stateful"]
     assert options.check_list is None
+    assert options.jobs == "auto"
+
+
+@pytest.mark.parametrize(("jobs", "cores", "phases", "count"), [
+    ("auto", 2, "all", 4), ("auto", 8, "coverage,fuzzing", 2), ("auto", 1, "all", 1),
+    ("3", 1, "all", 3), (" AUTO ", 4, "stateful", 1),
+])
+def test_jobs_auto_runs_every_phase_at_once_on_more_than_one_core(
+        jobs: str, cores: int, phases: str, count: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    options = parse(jobs=jobs, phases=phases)
+    options.base_url, options.token = URL, "t"
+    options.validate()
+    assert options.job_count == count
 
 
 def test_environment_then_flags() -> None:
@@ -74,6 +88,9 @@ OAUTH = {"client_id": "c", "client_secret": "s", "token_url": "https://auth.exam
      "--token-url must be an http(s) URL"),
     ({**GOOD, "max_examples": 0}, "--max-examples must be at least 1"),
     ({**GOOD, "workers": 0}, "--workers must be at least 1"),
+    ({**GOOD, "jobs": "0"}, "--jobs must be 'auto' or a whole number of at least 1, not '0'"),
+    ({**GOOD, "jobs": "many"},
+     "--jobs must be 'auto' or a whole number of at least 1, not 'many'"),
     ({**GOOD, "request_timeout": 0}, "--request-timeout must be positive"),
     ({**GOOD, "phases": "coverage,warp"},
      "--phases: unknown warp; choose among examples, coverage, fuzzing, stateful"),

@@ -50,8 +50,10 @@ FINDINGS = [
 ]
 
 
-def plan(kind: TargetKind = TargetKind.REAL, allow_writes: bool = False) -> Plan:
-    options = ContractOptions(base_url=URL, token="t0k3n-secret", max_examples=5, seed=3)
+def plan(kind: TargetKind = TargetKind.REAL, allow_writes: bool = False, jobs: str = "1",
+         ) -> Plan:
+    options = ContractOptions(base_url=URL, token="t0k3n-secret", max_examples=5, seed=3,
+                              jobs=jobs)
     target = Target(URL, kind, 5.0, "contract-abc" if kind is TargetKind.MOCK else None)
     return Plan(options, SPEC, target, Token("t0k3n-secret", "given with --token"),
                 WritePolicy.for_target(SPEC, kind, allow_writes, URL))
@@ -101,6 +103,28 @@ def test_the_header_says_up_front_what_may_be_written(kind: TargetKind, allow_wr
     lines = header(plan(kind, allow_writes)).splitlines()
     assert lines[:2] == [f"Contract run against {URL}", line]
     assert "t0k3n-secret" not in "\n".join(lines)
+
+
+@pytest.mark.parametrize(("kind", "jobs", "expected"), [
+    (TargetKind.MOCK, "1", 1), (TargetKind.MOCK, "3", 3), (TargetKind.MOCK, "9", 4),
+    (TargetKind.REAL, "4", 1), (TargetKind.REAL, "auto", 1),
+])
+def test_phases_run_at_once_against_the_mock_only(kind: TargetKind, jobs: str,
+                                                  expected: int) -> None:
+    """A real deployment's phases would share, and change, one set of data."""
+    assert plan(kind, jobs=jobs).jobs == expected
+
+
+def test_the_header_says_how_the_phases_run() -> None:
+    lines = header(plan(TargetKind.MOCK, jobs="4")).splitlines()
+    assert lines[1] == ("Target: the mock (GET /__mock/health says so); private sessions "
+                        "contract-abc-<phase>, one per phase, each reset before it; every "
+                        "operation is exercised, the stateful phase following the spec's links.")
+    assert lines[-1] == ("Phases: examples, coverage, fuzzing, stateful (4 at once, each in a "
+                         "process of its own); max examples 5; seed 3; workers 1; checks all.")
+    assert header(plan(TargetKind.MOCK)).splitlines()[-1] == (
+        "Phases: examples, coverage, fuzzing, stateful; max examples 5; seed 3; workers 1; "
+        "checks all.")
 
 
 def test_results_list_evidence_and_the_verdict() -> None:

@@ -56,6 +56,54 @@ def recorded_run(server: RunningServer, mode: str, literals: Path) -> dict[str, 
     return result
 
 
+# Every process of a run (one per phase) appends what it sends to one file: pid, the session
+# it sent on (its phase's), and the request. Lines are short writes in append mode.
+PARALLEL_RUN = """
+import os, sys
+import requests
+log = open(sys.argv[1], "a")
+original = requests.Session.request
+def recording(self, method, url, *args, **kwargs):
+    session = (kwargs.get("headers") or {}).get("X-Mock-Session") or \\
+        self.headers.get("X-Mock-Session", "")
+    line = repr((method, url, kwargs.get("data"), kwargs.get("json")))
+    log.write(f"{os.getpid()}\\t{session.rsplit('-', 1)[-1]}\\t{line}\\n")
+    log.flush()
+    return original(self, method, url, *args, **kwargs)
+requests.Session.request = recording
+from mockserver.cli import main
+sys.exit(main(["contract", "--base-url", sys.argv[2], "--token", "admin-token", "--seed", "7",
+               "--max-examples", "10", "--jobs", "4"]))
+"""
+
+
+def parallel_run(server: RunningServer, log: Path) -> tuple[set[str], dict[str, list[str]]]:
+    """The processes that sent requests, and each phase's requests in the order sent."""
+    finished = subprocess.run([sys.executable, "-c", PARALLEL_RUN, str(log), server.url],
+                              capture_output=True, text=True, timeout=300, check=False)
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    assert "(4 at once, each in a process of its own)" in finished.stdout
+    pids, sent = set(), {}
+    for line in log.read_text().splitlines():
+        pid, phase, request = line.split("\t", 2)
+        if phase in ("examples", "coverage", "fuzzing", "stateful"):
+            pids.add(pid)
+            sent.setdefault(phase, []).append(request)
+    return pids, sent
+
+
+def test_phases_in_processes_of_their_own_send_the_same_requests_each_run(
+        live_server: RunningServer, tmp_path: Path) -> None:
+    """Each phase draws from the seed and the schema alone, on a session of its own: run
+    twice, every phase sends exactly what it sent the first time, whatever the others did."""
+    first_pids, first = parallel_run(live_server, tmp_path / "first.log")
+    second_pids, second = parallel_run(live_server, tmp_path / "second.log")
+    assert set(first) == {"examples", "coverage", "fuzzing", "stateful"}
+    assert len(first_pids) == len(second_pids) == 4  # a process per phase
+    assert all(len(requests) > 5 for requests in first.values())
+    assert first == second
+
+
 def test_the_hook_is_where_the_pinned_hypothesis_keeps_it() -> None:
     from hypothesis.internal.conjecture import providers
 
