@@ -37,7 +37,7 @@ node:
 
 lint: $(STAMP) lint-specs
 	$(BIN)/ruff check mockserver tests bench
-	$(BIN)/mypy mockserver
+	$(BIN)/mypy mockserver bench
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/hadolint Dockerfile
 

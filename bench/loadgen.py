@@ -92,13 +92,14 @@ def run_python(load: Load, seconds: float, connections: int) -> Result:
     """``connections`` threads, each on one keep-alive connection, for ``seconds``."""
     parts = urlsplit(load.url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname or "127.0.0.1"
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
 
     def worker() -> None:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        conn = http.client.HTTPConnection(host, parts.port, timeout=10)
         mine, failed, turn = [], 0, 0
         while time.monotonic() < deadline:
             body = load.body(turn)
@@ -115,7 +116,7 @@ def run_python(load: Load, seconds: float, connections: int) -> Result:
             except (OSError, http.client.HTTPException):
                 failed += 1
                 conn.close()
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+                conn = http.client.HTTPConnection(host, parts.port, timeout=10)
             mine.append((time.perf_counter() - started) * 1000)
         conn.close()
         with lock:
