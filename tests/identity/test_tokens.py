@@ -158,3 +158,51 @@ def test_a_pinned_clock_never_lets_a_fresh_token_expire() -> None:
     clock = Clock(PINNED_NOW)
     assert clock.timestamp() == NOW
     assert TOKENS.verify(TOKENS.issue(AGENT, clock.timestamp()), clock.timestamp())
+
+
+class MovingClock(Clock):
+    """The mock's clock, at a moment the test sets."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__(PINNED_NOW)
+        self.at = at
+
+    def timestamp(self) -> int:
+        return self.at
+
+
+class CountingTokens(Tokens):
+    verified = 0
+
+    def verify(self, token: str, now: int) -> dict[str, object]:
+        self.verified += 1
+        return super().verify(token, now)
+
+
+def test_a_token_is_verified_once_and_its_expiry_checked_on_every_request() -> None:
+    from mockserver.core.access import Personas
+    from mockserver.core.errors import Unauthorized
+    from mockserver.identity.callers import Callers
+
+    tokens, clock = CountingTokens(KEY), MovingClock(NOW)
+    callers = Callers(Personas([]), tokens, clock)
+    token = tokens.issue(AGENT, NOW)
+    first = callers.caller(f"Bearer {token}")
+    assert (first.user_id, first.rights) == (2, frozenset(
+        {"default-roles-pfexpert", "offline_access", "lead.read", "lead.update"}))
+    clock.at = NOW + 1799
+    assert callers.caller(f"Bearer {token}") is first  # the kept caller, not verified again
+    assert tokens.verified == 1
+    clock.at = NOW + 1800
+    with pytest.raises(Unauthorized) as expired:
+        callers.caller(f"Bearer {token}")
+    assert expired.value.message == ("The bearer token expired at 2025-01-15T10:00:00+04:00: "
+                                     "request a new one (the token endpoint's tokens live 30 "
+                                     "minutes).")  # the words a fresh verification gives
+    with pytest.raises(TokenExpired) as fresh:
+        TOKENS.verify(token, NOW + 1800)
+    assert expired.value.message == f"The bearer token {fresh.value}."
+    head, payload, _ = token.split(".")
+    with pytest.raises(Unauthorized):  # another token, however close, is verified afresh
+        callers.caller(f"Bearer {head}.{payload}.{'A' * 342}")
+    assert tokens.verified == 2
