@@ -53,6 +53,7 @@ from .flask_glue import (
     to_http_request,
 )
 from .observe import RequestRecord, log_request_quietly
+from .records import outcome_fields
 
 log = logging.getLogger("mockserver")
 # Paths that are the mock's own, not attempts at the API: never journaled.
@@ -249,19 +250,7 @@ def answer_api(
     """An API request through the pipeline, noted for the log and the journal: the body of
     the Flask view (the server's own lane, ``direct``, does the same without Flask)."""
     outcome = pipeline.handle(op, to_http_request(op, path_params, req))
-    error = outcome.error
-    note_request(
-        None if outcome.response is None else outcome.response.status_code,
-        outcome.session or DEFAULT_SESSION,
-        op.operation_id,
-        persona=outcome.persona.name if outcome.persona is not None else None,
-        problems=tuple(error.problems) if error is not None else (),
-        fault=outcome.fault,
-        error=error.message if error is not None else None,
-        response=None if outcome.response is None else answer_of(outcome.response),
-        req=req,
-        observers=observers,
-    )
+    note_request(req=req, observers=observers, **outcome_fields(op, outcome))
     if outcome.response is None:
         return drop_connection(req.environ)
     return to_flask(outcome.response)

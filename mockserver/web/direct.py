@@ -31,10 +31,9 @@ from werkzeug.sansio.utils import get_current_url, get_host
 from ..core.http import HttpRequest, HttpResponse
 from ..core.spec import Operation, Spec, template_to_regex
 from ..pipeline.api import Admitted, Outcome, Pipeline
-from ..sandbox.sessions import DEFAULT_SESSION
 from .cors import cors_headers
 from .exchange import Exchange, Later, Reply, environ_headers
-from .records import Answer, request_record
+from .records import outcome_fields, request_record
 from .wsgi import WSGIApp, run_wsgi
 
 log = logging.getLogger("mockserver")
@@ -123,7 +122,7 @@ class DirectHandler:
               outcome: Outcome) -> Reply:
         """Note the request for the log and the journal; the answer as Flask's view gives
         it, CORS headers included."""
-        response, error = outcome.response, outcome.error
+        response = outcome.response
         record = request_record(
             method=exchange.method,
             path=request.path,
@@ -132,14 +131,7 @@ class DirectHandler:
             body=exchange.body,
             started=exchange.started,
             received=exchange.received,
-            status=None if response is None else response.status_code,
-            session=outcome.session or DEFAULT_SESSION,
-            operation_id=op.operation_id,
-            persona=outcome.persona.name if outcome.persona is not None else None,
-            problems=tuple(error.problems) if error is not None else (),
-            fault=outcome.fault,
-            error=error.message if error is not None else None,
-            response=None if response is None else Answer.of(response),
+            **outcome_fields(op, outcome),
         )
         for observer in self.observers:
             observer(record)

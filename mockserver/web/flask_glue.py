@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 from ..core.errors import Problem
 from ..core.http import HttpRequest, HttpResponse
 from ..core.spec import Operation
+from ..sandbox.sessions import DEFAULT_SESSION
 from .records import Answer, request_record
 from .wsgi import DROP_KEY
 
@@ -84,9 +85,9 @@ def answer_of(response: HttpResponse | Response) -> Answer:
 
 
 def note_request(
-    status: int | None,
-    session: str,
-    operation_id: str | None,
+    status: int | None = None,
+    session: str = DEFAULT_SESSION,
+    operation_id: str | None = None,
     *,
     persona: str | None = None,
     problems: tuple[Problem, ...] = (),

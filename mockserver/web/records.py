@@ -15,6 +15,9 @@ from typing import Any
 
 from ..core.errors import Problem, shorten
 from ..core.http import HttpResponse, RequestRecord
+from ..core.spec import Operation
+from ..pipeline.api import Outcome
+from ..sandbox.sessions import DEFAULT_SESSION
 
 TEXT_KEPT, HEADER_KEPT, MAX_HEADERS, BODY_KEPT = 1024, 256, 64, 1024
 RESPONSE_KEPT = 4096  # bytes of a response body a record keeps
@@ -80,6 +83,21 @@ def request_record(
         started_at=received,
         **_answer_fields(response, keep_body=not secret_body),
     )
+
+
+def outcome_fields(op: Operation, outcome: Outcome) -> dict[str, Any]:
+    """What the record of an API request says of the pipeline's outcome (both lanes)."""
+    response, error = outcome.response, outcome.error
+    return {
+        "status": None if response is None else response.status_code,
+        "session": outcome.session or DEFAULT_SESSION,
+        "operation_id": op.operation_id,
+        "persona": outcome.persona.name if outcome.persona is not None else None,
+        "problems": tuple(error.problems) if error is not None else (),
+        "fault": outcome.fault,
+        "error": error.message if error is not None else None,
+        "response": None if response is None else Answer.of(response),
+    }
 
 
 def _answer_fields(response: Answer | None, keep_body: bool) -> dict[str, Any]:
