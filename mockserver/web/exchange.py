@@ -41,14 +41,6 @@ class Exchange:
     received: float = field(default_factory=time.time)  # wall clock, for the journal
     started: float = field(default_factory=time.perf_counter)  # for the duration
 
-    def header(self, name: str) -> str | None:
-        """The first value of a header (names compare case-insensitively)."""
-        lower = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lower:
-                return value
-        return None
-
     @property
     def path_info(self) -> str:
         """The path percent-decoded, as WSGI's ``PATH_INFO`` (bytes as Latin-1), leading
@@ -99,12 +91,6 @@ def environ_headers(exchange: Exchange) -> dict[str, str]:
     return found
 
 
-def header_name(environ_key: str) -> str:
-    """``HTTP_X_MOCK_SESSION`` -> ``X-Mock-Session``: the name werkzeug gives the header."""
-    bare = environ_key[5:] if environ_key.startswith("HTTP_") else environ_key
-    return bare.replace("_", "-").title()
-
-
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 
 
@@ -128,6 +114,15 @@ class DateHeader:
         return self._value
 
 
+def _header_line(name: str, value: str) -> bytes:
+    """``Name: value``; a line break in a handler's value cannot start another header, and
+    a character Latin-1 cannot hold becomes "?" rather than failing the answer."""
+    line = f"{name}: {value}"
+    if "\r" in line or "\n" in line:
+        line = line.replace("\r", " ").replace("\n", " ")
+    return line.encode("latin-1", errors="replace") + b"\r\n"
+
+
 def encode(reply: Reply, date: str, *, head_only: bool, close: bool,
            keep_alive_1_0: bool = False) -> bytes:
     """The answer's bytes: status line, the handler's headers (less those about the
@@ -142,7 +137,7 @@ def encode(reply: Reply, date: str, *, head_only: bool, close: bool,
             continue
         if lower in HOP_BY_HOP:
             continue
-        lines.append(f"{name}: {value}\r\n".encode("latin-1"))
+        lines.append(_header_line(name, value))
     if not no_body:
         # A HEAD answer tells the length the GET would have; every other one its own.
         shown = length if head_only and length is not None else str(len(reply.body))

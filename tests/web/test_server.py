@@ -288,3 +288,18 @@ def test_workers_run_every_job_and_stop_within_the_bound() -> None:
     workers.stop(timeout=0.2)  # returns although one job never ends
     assert sorted(done) == list(range(100))
     stuck.set()
+
+
+def test_a_handler_s_header_cannot_split_the_answer_or_break_it() -> None:
+    class Odd:
+        def respond(self, exchange: Exchange) -> Reply:
+            return Reply(200, [("X-Split", "a\r\nSet-Cookie: evil=1"), ("X-Name", "café ☕")],
+                         b"{}")
+
+    with serving(Odd()) as server, connect(server) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        (status, headers, body), = read_answers(sock, 1)
+    assert (status, body) == ("HTTP/1.1 200 OK", b"{}")
+    assert "set-cookie" not in headers
+    assert headers["x-split"] == "a  Set-Cookie: evil=1"
+    assert headers["x-name"] == "caf\xe9 ?"
