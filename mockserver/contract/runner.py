@@ -55,7 +55,7 @@ PHASE_MODULES = (
     "schemathesis.specs.openapi._ordering", "schemathesis.specs.openapi.auth_inference",
     "schemathesis.specs.openapi.object_authorization",
     "schemathesis.specs.openapi.stateful.link_calibration", "schemathesis.transport.asgi",
-    "schemathesis.transport.wsgi",
+    "schemathesis.transport.wsgi", "pyrate_limiter",
 )
 # Why a run may end before its phases did: parts are left untested (exit 2).
 EARLY_STOPS = {
