@@ -20,7 +20,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def preflight() -> Response | None:
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-            return Response(status=204)
+            answer = Response(status=204)
+            del answer.headers["Content-Type"]  # no body: no type (Flask would say text/html)
+            return answer
         return None
 
     @app.after_request
