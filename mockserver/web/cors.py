@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from ..core.http import HttpResponse
+from .flask_glue import to_flask
+
 ALLOWED_HEADERS = (
     "Authorization, Content-Type, X-MyCRM-Expand-Data, X-Mock-Session, X-Mock-Admin-Token, "
     "Prefer, Range"
@@ -20,9 +23,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def preflight() -> Response | None:
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-            answer = Response(status=204)
-            del answer.headers["Content-Type"]  # no body: no type (Flask would say text/html)
-            return answer
+            return to_flask(HttpResponse(204, b"", content_type=""))  # no body, no type
         return None
 
     @app.after_request
